@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+// Attend: attention-based neural machine translation, trained from scratch on a CPU.
+import PackageDescription
+
+// Hot numeric loops: no overflow traps (they block vectorisation) and the host's vector ISA.
+// The product is built from source on the machine that runs it, so `-march=native` is safe here.
+let kernelFlags: [SwiftSetting] = [
+  .unsafeFlags(["-Ounchecked", "-Xcc", "-march=native"], .when(configuration: .release)),
+  .unsafeFlags(["-Xcc", "-march=native"], .when(configuration: .debug)),
+]
+
+let package = Package(
+  name: "Attend",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "attend", targets: ["attend"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+  ],
+  targets: [
+    // MARK: C shims
+    // OpenBLAS is opened at run time (dlopen) so Attend can choose its kernel path before the
+    // library's constructor reads OPENBLAS_CORETYPE; see Sources/COpenBLAS/include/openblas_loader.h.
+    .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+    // The system's libsqlite3 (Debian: libsqlite3-dev).
+    .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+    // MARK: Libraries, lowest layer first
+    // Flat Float buffers, matrix products, vectorised activations, random numbers.
+    .target(name: "AttendKernels", dependencies: ["COpenBLAS"], swiftSettings: kernelFlags),
+    // Parameters and layers with hand-written forward and backward passes; the seq2seq model.
+    .target(name: "AttendModel", dependencies: ["AttendKernels"], swiftSettings: kernelFlags),
+    // Text to ids to batches: corpora readers, toy corpus generators, vocabularies, batching.
+    .target(name: "AttendData", dependencies: ["AttendKernels"]),
+    // Scores: BLEU.
+    .target(name: "AttendEvaluation"),
+    // Decoding: greedy search.
+    .target(name: "AttendSearch", dependencies: ["AttendModel", "AttendData"], swiftSettings: kernelFlags),
+    // What lasts: the SQLite training log and binary checkpoints.
+    .target(name: "AttendStorage", dependencies: ["CSQLite", "AttendModel", "AttendData"]),
+    // Configuration, optimiser and the training loop.
+    .target(
+      name: "AttendTraining",
+      dependencies: [
+        "AttendModel", "AttendData", "AttendSearch", "AttendEvaluation", "AttendStorage",
+        .product(name: "Yams", package: "Yams"),
+      ],
+      swiftSettings: kernelFlags),
+    // The `attend` subcommands.
+    .target(
+      name: "AttendCLI",
+      dependencies: [
+        "AttendTraining", "AttendSearch", "AttendStorage", "AttendEvaluation", "AttendData",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(name: "attend", dependencies: ["AttendCLI"]),
+
+    // MARK: Tests, one target per library
+    .testTarget(name: "AttendKernelsTests", dependencies: ["AttendKernels"]),
+    .testTarget(name: "AttendModelTests", dependencies: ["AttendModel"]),
+    .testTarget(name: "AttendDataTests", dependencies: ["AttendData"]),
+    .testTarget(name: "AttendEvaluationTests", dependencies: ["AttendEvaluation"]),
+    .testTarget(name: "AttendStorageTests", dependencies: ["AttendStorage"]),
+    .testTarget(name: "AttendTrainingTests", dependencies: ["AttendTraining"]),
+    .testTarget(name: "AttendCLITests", dependencies: ["AttendCLI"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,76 @@
+import COpenBLAS
+import Foundation
+
+/// Matrix products through OpenBLAS, the one place Attend calls a BLAS.
+///
+/// All matrices are row-major. `gemm` computes `C = alpha * op(A) * op(B) + beta * C` where
+/// op(A) is M×K, op(B) is K×N and C is M×N.
+public enum BLAS {
+  public struct LoadError: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  /// Environment variable that picks OpenBLAS's kernel family for Attend. Unset: OpenBLAS detects
+  /// the CPU, and an inherited `OPENBLAS_CORETYPE` (which some shells set to a slower family) is
+  /// ignored. Set (for example to `Haswell`): passed on to OpenBLAS as `OPENBLAS_CORETYPE`.
+  public static let coreTypeVariable = "ATTEND_BLAS_CORETYPE"
+
+  private static let loadResult: Result<Void, LoadError> = {
+    let requested = ProcessInfo.processInfo.environment[coreTypeVariable]
+    var message = [CChar](repeating: 0, count: 512)
+    let status: Int32 = message.withUnsafeMutableBufferPointer { buffer in
+      if let requested {
+        return requested.withCString { attend_openblas_load($0, buffer.baseAddress, 512) }
+      }
+      return attend_openblas_load(nil, buffer.baseAddress, 512)
+    }
+    if status != 0 {
+      let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+      return .failure(LoadError(description: text))
+    }
+    return .success(())
+  }()
+
+  /// Opens OpenBLAS if it is not open yet. Call once at start-up to turn a missing library into
+  /// a clear error instead of a failure at the first product.
+  public static func load() throws {
+    try loadResult.get()
+  }
+
+  /// The kernel family OpenBLAS runs, e.g. "Cooperlake" (AVX-512) or "Haswell" (AVX2).
+  public static var coreName: String {
+    String(cString: attend_openblas_corename())
+  }
+
+  /// One line saying which BLAS path runs, for logs and benchmarks.
+  public static var summary: String {
+    switch loadResult {
+    case .failure(let error): return "OpenBLAS not loaded: \(error)"
+    case .success:
+      let path = String(cString: attend_openblas_path())
+      return "OpenBLAS \(coreName) kernels, \(threads) thread(s), \(path)"
+    }
+  }
+
+  public static var threads: Int {
+    get { Int(attend_openblas_get_threads()) }
+    set {
+      _ = try? load()
+      attend_openblas_set_threads(Int32(newValue))
+    }
+  }
+
+  /// Row-major `C = alpha * op(A) * op(B) + beta * C`; op(A): M×K, op(B): K×N, C: M×N.
+  @inline(__always)
+  public static func gemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    if m == 0 || n == 0 { return }
+    if case .failure(let error) = loadResult { fatalError("\(error)") }
+    attend_sgemm(
+      transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b,
+      Int32(ldb), beta, c, Int32(ldc))
+  }
+}
