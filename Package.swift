@@ -31,8 +31,8 @@ let package = Package(
     // Flat Float buffers, matrix products, vectorised activations, random numbers.
     .target(name: "AttendKernels", dependencies: ["COpenBLAS"], swiftSettings: kernelFlags),
     // Parameters and layers with hand-written forward and backward passes; the seq2seq model.
-    .target(name: "AttendModel", dependencies: ["AttendKernels"], swiftSettings: kernelFlags),
-    // Text to ids to batches: corpora readers, toy corpus generators, vocabularies, batching.
+    .target(name: "AttendModel", dependencies: ["AttendKernels", "AttendData"], swiftSettings: kernelFlags),
+    // Text to ids to batches (below the model: layers consume its `Batch`): corpora readers, toy corpus generators, vocabularies, batching.
     .target(name: "AttendData", dependencies: ["AttendKernels"]),
     // Scores: BLEU.
     .target(name: "AttendEvaluation"),

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Line-oriented UTF-8 file access shared by the corpus and alignment readers and writers.
+enum TextFile {
+  /// The lines of the file at `path`.
+  ///
+  /// Lines end at "\n"; a "\r" before it is dropped ("\r\n" files read the same), a UTF-8
+  /// byte-order mark at the start is dropped, and the empty piece after a final newline is not a
+  /// line. Each line is validated as UTF-8 on its own, so the error names the offending line.
+  static func readLines(path: String) throws -> [String] {
+    let bytes = try readBytes(path: path)
+    var lines: [String] = []
+    var start = 0
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+    var lineNumber = 1
+    while start < bytes.count {
+      let newline = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+      var end = newline
+      if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+      guard let line = String(validating: bytes[start..<end], as: UTF8.self) else {
+        throw DataError.invalidUTF8(path: path, line: lineNumber)
+      }
+      lines.append(line)
+      start = newline + 1
+      lineNumber += 1
+    }
+    return lines
+  }
+
+  /// Writes `lines`, each followed by "\n", replacing the file atomically.
+  static func writeLines(_ lines: [String], path: String) throws {
+    var text = ""
+    text.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
+    for line in lines {
+      text += line
+      text += "\n"
+    }
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw DataError.unwritableFile(path: path, reason: error.localizedDescription)
+    }
+  }
+
+  private static func readBytes(path: String) throws -> [UInt8] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw DataError.fileNotFound(path: path)
+    }
+    if isDirectory.boolValue {
+      throw DataError.unreadableFile(path: path, reason: "it is a directory, expected a file")
+    }
+    do {
+      return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch {
+      throw DataError.unreadableFile(path: path, reason: error.localizedDescription)
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import AttendKernels
+
+/// Softmax and token-level cross-entropy fused in one pass over the logits.
+///
+/// loss = (1/N) Σ_{real rows r} −log softmax(logits_r)[target_r], N = number of real rows
+/// (padding targets are skipped). The gradient (softmax − onehot) / N overwrites the logits.
+public enum SoftmaxCrossEntropy {
+  /// logits: [R, V] rows `ld` apart, replaced by ∂loss/∂logits. Returns the summed −log p
+  /// over real rows (divide by `count` for the mean). `scale` multiplies the gradient (1/N).
+  @discardableResult
+  public static func forwardBackward(
+    logits: UnsafeMutablePointer<Float>, rows: Int, vocabulary v: Int, ld: Int,
+    targets: UnsafePointer<Int32>, padding: Int32, scale: Float
+  ) -> Double {
+    var total: Double = 0
+    for r in 0..<rows {
+      let row = logits + r * ld
+      let target = targets[r]
+      if target == padding {
+        row.update(repeating: 0, count: v)
+        continue
+      }
+      let (logSum, maxValue) = logSumExp(row, count: v, exponentiate: true)
+      // row now holds exp(logit − max); turn it into softmax × scale.
+      let inv = scale / expf(logSum - maxValue)
+      var i = 0
+      while i < v {
+        let w = min(16, v - i)
+        VectorMath.store(VectorMath.load(row + i, count: w) * inv, row + i, count: w)
+        i += 16
+      }
+      let t = Int(target)
+      // −log p = logSum − logit_t; logit_t = max + log(exp(logit_t − max)) = recovered below.
+      let pTarget = row[t] / scale
+      total += Double(-logf(max(pTarget, Float.leastNormalMagnitude)))
+      row[t] -= scale
+    }
+    return total
+  }
+
+  /// log Σ exp(x) and max(x). With `exponentiate`, x is replaced by exp(x − max).
+  @inlinable
+  public static func logSumExp(
+    _ x: UnsafeMutablePointer<Float>, count v: Int, exponentiate: Bool
+  ) -> (Float, Float) {
+    var m = Float16x(repeating: -Float.infinity)
+    var i = 0
+    while i < v {
+      let w = min(16, v - i)
+      m = pointwiseMax(m, VectorMath.load(x + i, count: w, fill: -Float.infinity))
+      i += 16
+    }
+    let maxValue = m.max()
+    var sum = Float16x()
+    i = 0
+    while i < v {
+      let w = min(16, v - i)
+      let e = VectorMath.exp(VectorMath.load(x + i, count: w, fill: -Float.infinity) - maxValue)
+      if exponentiate { VectorMath.store(e, x + i, count: w) }
+      sum += e
+      i += 16
+    }
+    return (maxValue + logf(sum.sum()), maxValue)
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
