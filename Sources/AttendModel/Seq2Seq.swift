@@ -82,7 +82,7 @@ public final class Seq2Seq {
   // MARK: Encoder
 
   /// Encodes B sources: fills the encoder states, the attention keys and s_0.
-  func encode(_ ws: Workspace) {
+  public func encode(_ ws: Workspace) {
     let (b, s) = (ws.batch, ws.sourceLength)
     ws.sourceTokens.withUnsafeBufferPointer {
       sourceEmbedding.forward(parameters, ids: $0, out: ws.sourceEmbedded.pointer, ldo: e)
@@ -156,7 +156,7 @@ public final class Seq2Seq {
 
   /// Looks up the embeddings of `count` consecutive decoder rows starting at `row` and adds
   /// their part of the GRU input projection (plus b_ih) into GI.
-  func embedDecoderInputs(_ ws: Workspace, row: Int, count: Int) {
+  public func embedDecoderInputs(_ ws: Workspace, row: Int, count: Int) {
     ws.decoderInputs.withUnsafeBufferPointer {
       targetEmbedding.forward(
         parameters, ids: UnsafeBufferPointer(rebasing: $0[row..<(row + count)]),
@@ -178,7 +178,7 @@ public final class Seq2Seq {
 
   /// Decoder step i: attention on s_{i-1}, then the GRU. Needs row block i of Z's embedding
   /// columns and of GI filled (`embedDecoderInputs`).
-  func decoderStep(_ ws: Workspace, step i: Int) {
+  public func decoderStep(_ ws: Workspace, step i: Int) {
     let (b, s) = (ws.batch, ws.sourceLength)
     let (prev, ldPrev) = previousState(ws, step: i)
     let g = ws.decoderG.pointer + i * b * gWidth
@@ -209,7 +209,7 @@ public final class Seq2Seq {
   }
 
   /// Readout and output layer for `count` decoder rows from `row`: logits [count, V].
-  func outputRows(_ ws: Workspace, row: Int, count: Int) {
+  public func outputRows(_ ws: Workspace, row: Int, count: Int) {
     let t = ws.readoutOut.pointer + row * e
     readout.forward(parameters, rows: count, x: ws.z.pointer + row * zWidth, ldx: zWidth, y: t, ldy: e)
     VectorMath.tanh(t, t, count: count * e)
@@ -227,6 +227,19 @@ public final class Seq2Seq {
   public func lossAndGradients(
     batch: Batch, workspace ws: Workspace, teacherForcing: Float = 1,
     rng: inout RandomGenerator
+  ) -> (lossSum: Double, tokens: Int) {
+    run(batch: batch, workspace: ws, teacherForcing: teacherForcing, rng: &rng, backward: true)
+  }
+
+  /// The teacher-forced loss of a batch without touching the gradients (for dev loss).
+  public func loss(batch: Batch, workspace ws: Workspace) -> (lossSum: Double, tokens: Int) {
+    var rng = RandomGenerator(seed: 0)
+    return run(batch: batch, workspace: ws, teacherForcing: 1, rng: &rng, backward: false)
+  }
+
+  func run(
+    batch: Batch, workspace ws: Workspace, teacherForcing: Float, rng: inout RandomGenerator,
+    backward computeGradients: Bool
   ) -> (lossSum: Double, tokens: Int) {
     let (b, t) = (batch.size, batch.targetLength)
     ws.prepare(batch: batch, model: self, decoderSteps: t)
@@ -255,7 +268,7 @@ public final class Seq2Seq {
         ld: targetVocabularySize, targets: $0.baseAddress!, padding: SpecialToken.pad,
         scale: 1 / Float(tokens))
     }
-    backward(ws)
+    if computeGradients { backward(ws) }
     return (lossSum, tokens)
   }
 
@@ -336,7 +349,7 @@ public final class Seq2Seq {
   }
 
   @inline(__always)
-  func argmax(_ row: UnsafePointer<Float>) -> Int32 {
+  public func argmax(_ row: UnsafePointer<Float>) -> Int32 {
     var best = 0
     var bestValue = row[0]
     for k in 1..<targetVocabularySize where row[k] > bestValue {

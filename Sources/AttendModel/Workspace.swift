@@ -46,9 +46,14 @@ public final class Workspace {
 
   public init() {}
 
+  /// Sets the decoder input of one sentence at one step (for search, which feeds predictions).
+  public func setDecoderInput(step i: Int, sentence b: Int, token: Int32) {
+    decoderInputs[i * batch + b] = token
+  }
+
   /// Sizes the buffers for a batch and `decoderSteps` decoder steps; decoder inputs are the
   /// batch's teacher-forced inputs when they cover that many steps, `<s>` then padding otherwise.
-  func prepare(batch: Batch, model m: Seq2Seq, decoderSteps t: Int) {
+  public func prepare(batch: Batch, model m: Seq2Seq, decoderSteps t: Int) {
     let (b, s) = (batch.size, batch.sourceLength)
     self.batch = b
     sourceLength = s

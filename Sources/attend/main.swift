@@ -1,1 +1,3 @@
 import AttendCLI
+
+AttendCommand.main()

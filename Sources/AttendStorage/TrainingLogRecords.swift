@@ -1,0 +1,97 @@
+/// Plain values written to and read from the training log (see `TrainingLogSchema`).
+
+/// Where a run stands. The raw values are the `runs.status` column's allowed values.
+public enum RunStatus: String, CaseIterable, Equatable, Sendable {
+  case running, completed, interrupted, failed
+}
+
+/// One row of `steps`: the training loss and speed at an optimiser step.
+public struct StepRecord: Equatable, Sendable {
+  public var runID: Int64
+  public var step: Int
+  public var epoch: Int
+  /// Mean cross-entropy per target token, nats.
+  public var loss: Double
+  public var perplexity: Double
+  public var learningRate: Double
+  /// Global L2 norm of the gradient before clipping.
+  public var gradNorm: Double
+  public var tokensPerSecond: Double
+  /// Wall time since the run started.
+  public var elapsedSeconds: Double
+
+  public init(
+    runID: Int64, step: Int, epoch: Int, loss: Double, perplexity: Double, learningRate: Double,
+    gradNorm: Double, tokensPerSecond: Double, elapsedSeconds: Double
+  ) {
+    self.runID = runID
+    self.step = step
+    self.epoch = epoch
+    self.loss = loss
+    self.perplexity = perplexity
+    self.learningRate = learningRate
+    self.gradNorm = gradNorm
+    self.tokensPerSecond = tokensPerSecond
+    self.elapsedSeconds = elapsedSeconds
+  }
+}
+
+/// One row of `evaluations`. NULL metrics (not measured, or NaN when logged) read as nil.
+public struct EvaluationRecord: Equatable, Sendable {
+  public var runID: Int64
+  public var step: Int
+  public var devLoss: Double?
+  public var bleu: Double?
+  public var bleuSignature: String?
+  public var elapsedSeconds: Double?
+
+  public init(
+    runID: Int64, step: Int, devLoss: Double?, bleu: Double?, bleuSignature: String?,
+    elapsedSeconds: Double?
+  ) {
+    self.runID = runID
+    self.step = step
+    self.devLoss = devLoss
+    self.bleu = bleu
+    self.bleuSignature = bleuSignature
+    self.elapsedSeconds = elapsedSeconds
+  }
+}
+
+/// One row of `checkpoints`.
+public struct CheckpointRecord: Equatable, Sendable {
+  public var runID: Int64
+  public var step: Int
+  public var path: String
+  public var bleu: Double?
+  /// True on the run's current best checkpoint only.
+  public var isBest: Bool
+  /// ISO-8601 UTC.
+  public var createdAt: String
+}
+
+/// A run as `attend runs` lists it: the `runs` row plus its progress.
+public struct RunSummary: Equatable, Sendable {
+  public var id: Int64
+  public var name: String
+  /// The resolved configuration, JSON.
+  public var configJSON: String
+  public var seed: Int64?
+  public var sourceVocabularySize: Int?
+  public var targetVocabularySize: Int?
+  public var trainPairs: Int?
+  public var blas: String?
+  /// ISO-8601 UTC.
+  public var startedAt: String
+  /// ISO-8601 UTC; nil while running and for runs found interrupted.
+  public var endedAt: String?
+  public var status: RunStatus
+  public var finalStep: Int?
+  /// Best dev BLEU: from the evaluations when there are any, else as recorded at finish.
+  public var bestBLEU: Double?
+  /// The step of the best evaluation.
+  public var bestBLEUStep: Int?
+  /// The last logged training step and its loss.
+  public var lastStep: Int?
+  public var lastLoss: Double?
+}
