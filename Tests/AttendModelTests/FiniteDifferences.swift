@@ -1,0 +1,32 @@
+import AttendKernels
+import XCTest
+
+/// Central finite differences of a scalar function of a float buffer, compared with the
+/// analytic gradient the layer's backward produced. Float32 arithmetic limits the agreement to
+/// about 1e-3 relative; the tolerance below is 2e-2 so that only real errors fail.
+func assertGradientMatchesFiniteDifferences(
+  of values: UnsafeMutablePointer<Float>, count: Int, analytic: [Float], name: String,
+  epsilon: Float = 1e-2, tolerance: Double = 2e-2, maxChecks: Int = 40,
+  loss: () -> Double, file: StaticString = #filePath, line: UInt = #line
+) {
+  let stride = max(1, count / maxChecks)
+  for i in Swift.stride(from: 0, to: count, by: stride) {
+    let saved = values[i]
+    values[i] = saved + epsilon
+    let up = loss()
+    values[i] = saved - epsilon
+    let down = loss()
+    values[i] = saved
+    let numeric = (up - down) / Double(2 * epsilon)
+    let exact = Double(analytic[i])
+    let error = abs(numeric - exact) / max(1e-2, abs(numeric) + abs(exact))
+    XCTAssertLessThan(
+      error, tolerance, "\(name)[\(i)]: numeric \(numeric), analytic \(exact)", file: file, line: line)
+  }
+}
+
+/// Deterministic pseudo-random floats in [-scale, scale].
+func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+  var rng = RandomGenerator(seed: seed)
+  return (0..<count).map { _ in (rng.nextFloat() * 2 - 1) * scale }
+}
