@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Copies docs/config-reference.md (minus its title) into README.md between the
+# config-reference markers, so the README's config reference is never out of date.
+# A test (ReadmeTests) fails when the two differ.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 - <<'PY'
+import re
+readme = open("README.md", encoding="utf-8").read()
+reference = open("docs/config-reference.md", encoding="utf-8").read()
+body = reference.split("\n", 1)[1].lstrip("\n")            # drop the "# ..." title line
+body = re.sub(r"^## ", "### ", body, flags=re.M)            # README nests it one level down
+begin = readme.index("<!-- config-reference:begin")
+begin = readme.index("\n", begin) + 1
+end = readme.index("<!-- config-reference:end -->")
+open("README.md", "w", encoding="utf-8").write(readme[:begin] + "\n" + body.rstrip("\n") + "\n\n" + readme[end:])
+PY
