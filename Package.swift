@@ -34,12 +34,14 @@ let package = Package(
     .target(name: "AttendModel", dependencies: ["AttendKernels", "AttendData"], swiftSettings: kernelFlags),
     // Text to ids to batches (below the model: layers consume its `Batch`): corpora readers, toy corpus generators, vocabularies, batching.
     .target(name: "AttendData", dependencies: ["AttendKernels"]),
-    // Scores: BLEU.
-    .target(name: "AttendEvaluation"),
-    // Decoding: greedy search.
+    // Scores: BLEU and chrF as sacreBLEU computes them, alignment error rate.
+    .target(name: "AttendEvaluation", dependencies: ["AttendData"]),
+    // Decoding: greedy and beam search, unknown-word replacement.
     .target(name: "AttendSearch", dependencies: ["AttendModel", "AttendData"], swiftSettings: kernelFlags),
     // What lasts: the SQLite training log and binary checkpoints.
     .target(name: "AttendStorage", dependencies: ["CSQLite", "AttendModel", "AttendData"]),
+    // Seeing the training log: terminal and SVG/PNG attention heatmaps, the HTML run report.
+    .target(name: "AttendReport", dependencies: ["AttendStorage"]),
     // Configuration, optimiser and the training loop.
     .target(
       name: "AttendTraining",
@@ -52,19 +54,28 @@ let package = Package(
     .target(
       name: "AttendCLI",
       dependencies: [
-        "AttendTraining", "AttendSearch", "AttendStorage", "AttendEvaluation", "AttendData",
+        "AttendTraining", "AttendSearch", "AttendStorage", "AttendEvaluation", "AttendData", "AttendReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "attend", dependencies: ["AttendCLI"]),
 
     // MARK: Tests, one target per library
     .testTarget(name: "AttendKernelsTests", dependencies: ["AttendKernels"]),
-    .testTarget(name: "AttendModelTests", dependencies: ["AttendModel"]),
+    // Fixtures/: PyTorch-computed losses and gradients (scripts/make_gradient_fixtures.py), read by path.
+    .testTarget(name: "AttendModelTests", dependencies: ["AttendModel"], exclude: ["Fixtures"]),
     .testTarget(name: "AttendDataTests", dependencies: ["AttendData"]),
     .testTarget(name: "AttendEvaluationTests", dependencies: ["AttendEvaluation"]),
-    .testTarget(name: "AttendStorageTests", dependencies: ["AttendStorage"]),
-    .testTarget(name: "AttendTrainingTests", dependencies: ["AttendTraining"]),
-    .testTarget(name: "AttendCLITests", dependencies: ["AttendCLI"]),
+    // Trains a tiny model with AttendTraining's Adam, so beam search is tested on a real model.
+    .testTarget(name: "AttendSearchTests", dependencies: ["AttendSearch", "AttendTraining"]),
+    // Test helper: writes to a training log until killed (TrainingLogCrashTests SIGKILLs it).
+    .executableTarget(name: "attend-log-writer", dependencies: ["AttendStorage"], path: "Tests/AttendLogWriter"),
+    .testTarget(name: "AttendStorageTests", dependencies: ["AttendStorage", "attend-log-writer"]),
+    .testTarget(name: "AttendReportTests", dependencies: ["AttendReport"]),
+    // Fixtures/ holds a version 1 checkpoint, read by path (#filePath).
+    .testTarget(name: "AttendTrainingTests", dependencies: ["AttendTraining"], exclude: ["Fixtures"]),
+    // Depends on the `attend` executable so that `swift test` builds it: the checkpoint tests run
+    // it as a child process (and kill it with SIGKILL).
+    .testTarget(name: "AttendCLITests", dependencies: ["AttendCLI", "attend"]),
   ],
   swiftLanguageModes: [.v5]
 )

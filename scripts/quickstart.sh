@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-dependencies.sh
 swift build -c release
 .build/release/attend info
-.build/release/attend train --config configs/reverse.yaml
+.build/release/attend train --config configs/reverse.yaml --overwrite
 echo
 echo "translate: 12 7 33 5 41 9 18  ->"
 .build/release/attend translate --checkpoint checkpoints/reverse/best.ckpt "12 7 33 5 41 9 18"

@@ -11,7 +11,10 @@ public struct AttendCommand: ParsableCommand {
       SQLite database (logging.database in the config) for the sqlite3 shell.
       """,
     version: "0.1.0",
-    subcommands: [TrainCommand.self, TranslateCommand.self, CorpusCommand.self, InfoCommand.self])
+    subcommands: [TrainCommand.self, TranslateCommand.self, EvalCommand.self, BleuCommand.self, CorpusCommand.self, InfoCommand.self,
+      RunsCommand.self, AlignmentsCommand.self, ReportCommand.self,
+      CheckpointCommand.self, ExportCommand.self, AverageCommand.self,
+      BenchCommand.self])
 
   public init() {}
 }

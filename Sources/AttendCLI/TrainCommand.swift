@@ -16,21 +16,41 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Run name (overrides logging.run_name).")
   var runName: String?
 
+  @Option(help: "SQLite training log (overrides logging.database).")
+  var database: String?
+
+  @Option(help: "Checkpoint directory (overrides training.checkpoint_dir).")
+  var checkpointDir: String?
+
+  @Flag(
+    help: """
+      Continue the run from its newest checkpoint (checkpoint_dir/<run_name>/latest.ckpt), exactly \
+      as if it had never stopped. Raise --max-steps or training.epochs to train further.
+      """)
+  var resume = false
+
+  @Flag(help: "Start the run afresh even though its checkpoint directory holds checkpoints, deleting them.")
+  var overwrite = false
+
+  func validate() throws {
+    if resume && overwrite {
+      throw ValidationError("--resume continues the run's checkpoints and --overwrite deletes them: choose one")
+    }
+  }
+
   func run() throws {
     try reportingErrors {
       var experiment = try ExperimentConfig.load(path: config)
       if let maxSteps { experiment.training.maxSteps = maxSteps }
       if let runName { experiment.logging.runName = runName }
+      if let database { experiment.logging.database = database }
+      if let checkpointDir { experiment.training.checkpointDir = checkpointDir }
       try experiment.validateFiles()
       let trainer = Trainer(config: experiment)
+      trainer.resume = resume
+      trainer.overwrite = overwrite
       let summary = try trainer.run()
-      print(
-        String(
-          format: "done: %d steps, %d epochs in %.1fs; %.0f target tokens/s; best dev BLEU %.2f at step %d",
-          summary.steps, summary.epochs, summary.seconds, summary.tokensPerSecond, summary.bestBLEU,
-          summary.bestStep))
-      print("checkpoints: \(summary.bestCheckpoint) (best), \(summary.latestCheckpoint) (latest)")
-      print("log: \(experiment.logging.database) (run id \(summary.runID), name '\(summary.runName)')")
+      print(TrainingProgress.summary(summary, database: experiment.logging.database), terminator: "")
     }
   }
 }

@@ -33,20 +33,40 @@ public struct BatcherState: Codable, Equatable, Sendable {
   }
 }
 
+/// How pairs are grouped into batches.
+public enum BatchingPolicy: Equatable, Sendable {
+  /// A fixed number of sentence pairs per batch (the last batch of an epoch may be smaller).
+  case sentences(Int)
+  /// As many pairs as fit in a budget of padded tokens: a batch of B pairs costs
+  /// `B × max(longest source, longest target + 1)`, the larger of its two padded time-major
+  /// grids (the `+ 1` is `</s>`). A batch never exceeds the budget unless it holds one pair that
+  /// alone does (it still gets trained on, alone). Steps then carry similar amounts of work
+  /// whatever the sentence lengths, which is what token-based batching in fairseq, JoeyNMT and
+  /// OpenNMT-py is for.
+  case tokens(Int)
+
+  /// The padded-token cost of a batch whose longest source and target have these lengths.
+  public static func cost(count: Int, longestSource: Int, longestTarget: Int) -> Int {
+    count * max(longestSource, longestTarget + 1)
+  }
+}
+
 /// Turns encoded pairs into training batches, epoch after epoch, forever.
 ///
 /// Each epoch visits every pair exactly once. The pairs are shuffled; with bucketing, the
-/// shuffled list is cut into chunks of 50 × batchSize pairs, each chunk is sorted by source length
-/// (then target length) so that a batch holds sentences of similar length and little padding, the
-/// chunks are cut into batches, and the batch order is shuffled. The one smaller batch of an
-/// epoch (when batchSize does not divide the pair count) is kept. All randomness comes from one
-/// `RandomGenerator`, so a seed fixes the whole sequence and `state` resumes it exactly.
+/// shuffled list is cut into chunks of about 50 batches' worth of pairs, each chunk is sorted by
+/// source length (then target length) so that a batch holds sentences of similar length and little
+/// padding, the chunks are cut into batches, and the batch order is shuffled. Sentence batches are
+/// cut every `n` pairs (one smaller batch per chunk may remain, and is kept); token batches are cut
+/// greedily, closing a batch when the next pair would take it over the budget. All randomness
+/// comes from one `RandomGenerator`, so a seed fixes the whole sequence and `state` resumes it
+/// exactly.
 public struct Batcher {
-  /// Pairs per chunk sorted together by length, in batches.
+  /// Batches' worth of pairs per chunk sorted together by length.
   public static let bucketChunkBatches = 50
 
   public let pairs: [EncodedPair]
-  public let batchSize: Int
+  public let policy: BatchingPolicy
   public let bucketing: Bool
   /// Completed epochs.
   public private(set) var epoch: Int
@@ -55,11 +75,27 @@ public struct Batcher {
   private var rng: RandomGenerator
   private var plan: [[Int]]
 
+  /// Pairs per batch for `.sentences`; for `.tokens`, the pairs per batch of average length (the
+  /// chunk size unit for bucketing).
+  public var batchSize: Int {
+    switch policy {
+    case .sentences(let n): return n
+    case .tokens(let budget):
+      let mean = pairs.reduce(0) { $0 + Self.cost(of: $1) } / pairs.count
+      return max(1, budget / max(1, mean))
+    }
+  }
+
+  /// Sentence batches of `batchSize` pairs (the original interface).
   public init(pairs: [EncodedPair], batchSize: Int, seed: UInt64, bucketing: Bool = true) {
+    self.init(pairs: pairs, policy: .sentences(batchSize), seed: seed, bucketing: bucketing)
+  }
+
+  public init(pairs: [EncodedPair], policy: BatchingPolicy, seed: UInt64, bucketing: Bool = true) {
     precondition(!pairs.isEmpty, "a batcher needs at least one pair")
-    precondition(batchSize > 0, "batchSize must be positive")
+    Self.checkPolicy(policy)
     self.pairs = pairs
-    self.batchSize = batchSize
+    self.policy = policy
     self.bucketing = bucketing
     epoch = 0
     positionInEpoch = 0
@@ -68,14 +104,20 @@ public struct Batcher {
     plan = makePlan()
   }
 
-  /// Restores a batcher saved with `state`. `pairs`, `batchSize` and `bucketing` must be the
-  /// ones it was created with; a state that cannot belong to them throws
-  /// `DataError.invalidBatcherState`.
+  /// Restores a sentence batcher saved with `state` (the original interface).
   public init(
     pairs: [EncodedPair], batchSize: Int, bucketing: Bool = true, state: BatcherState
   ) throws {
+    try self.init(pairs: pairs, policy: .sentences(batchSize), bucketing: bucketing, state: state)
+  }
+
+  /// Restores a batcher saved with `state`. `pairs`, `policy` and `bucketing` must be the ones it
+  /// was created with; a state that cannot belong to them throws `DataError.invalidBatcherState`.
+  public init(
+    pairs: [EncodedPair], policy: BatchingPolicy, bucketing: Bool = true, state: BatcherState
+  ) throws {
     precondition(!pairs.isEmpty, "a batcher needs at least one pair")
-    precondition(batchSize > 0, "batchSize must be positive")
+    Self.checkPolicy(policy)
     func invalid(_ reason: String) -> DataError { .invalidBatcherState(reason: reason) }
     guard state.randomState.count == 4 else {
       throw invalid("expected 4 random state words, found \(state.randomState.count)")
@@ -86,21 +128,30 @@ public struct Batcher {
     }
     var seen = [Bool](repeating: false, count: pairs.count)
     for batch in state.batches {
-      guard !batch.isEmpty, batch.count <= batchSize else {
-        throw invalid("a saved batch has \(batch.count) pairs; expected 1…\(batchSize)")
-      }
+      guard !batch.isEmpty else { throw invalid("a saved batch is empty") }
       for i in batch {
         guard i >= 0, i < pairs.count, !seen[i] else {
           throw invalid("the saved epoch does not visit each of the \(pairs.count) pairs once")
         }
         seen[i] = true
       }
+      switch policy {
+      case .sentences(let n):
+        guard batch.count <= n else {
+          throw invalid("a saved batch has \(batch.count) pairs; expected 1…\(n)")
+        }
+      case .tokens(let budget):
+        let cost = Self.cost(of: batch.map { pairs[$0] })
+        guard batch.count == 1 || cost <= budget else {
+          throw invalid("a saved batch costs \(cost) padded tokens; expected at most \(budget)")
+        }
+      }
     }
     guard !seen.contains(false) else {
       throw invalid("the saved epoch does not visit each of the \(pairs.count) pairs once")
     }
     self.pairs = pairs
-    self.batchSize = batchSize
+    self.policy = policy
     self.bucketing = bucketing
     epoch = state.epoch
     positionInEpoch = state.position
@@ -108,14 +159,21 @@ public struct Batcher {
     plan = state.batches
   }
 
-  /// The state to save; `init(pairs:batchSize:bucketing:state:)` continues from it.
+  private static func checkPolicy(_ policy: BatchingPolicy) {
+    switch policy {
+    case .sentences(let n): precondition(n > 0, "batchSize must be positive")
+    case .tokens(let budget): precondition(budget > 0, "the token budget must be positive")
+    }
+  }
+
+  /// The state to save; `init(pairs:policy:bucketing:state:)` continues from it.
   public var state: BatcherState {
     BatcherState(
       epoch: epoch, position: positionInEpoch, randomState: rng.stateWords, batches: plan)
   }
 
-  /// Batches in one epoch.
-  public var batchesPerEpoch: Int { (pairs.count + batchSize - 1) / batchSize }
+  /// Batches in the current epoch.
+  public var batchesPerEpoch: Int { plan.count }
 
   /// The next batch. After the last batch of an epoch, `epoch` is incremented and the next epoch
   /// is planned.
@@ -144,14 +202,25 @@ public struct Batcher {
     }
   }
 
+  /// The padded-token cost of one pair alone.
+  static func cost(of pair: EncodedPair) -> Int {
+    BatchingPolicy.cost(count: 1, longestSource: pair.source.count, longestTarget: pair.target.count)
+  }
+
+  /// The padded-token cost of a batch of these pairs.
+  static func cost(of members: [EncodedPair]) -> Int {
+    BatchingPolicy.cost(
+      count: members.count, longestSource: members.map(\.source.count).max() ?? 0,
+      longestTarget: members.map(\.target.count).max() ?? 0)
+  }
+
   /// One epoch's batches as positions in `pairs`, drawn from `rng`.
   private mutating func makePlan() -> [[Int]] {
     var order = Array(pairs.indices)
     rng.shuffle(&order)
-    guard bucketing else { return Self.cut(order, batchSize) }
+    guard bucketing else { return cut(order) }
     let chunkSize = Self.bucketChunkBatches * batchSize
     var batches: [[Int]] = []
-    batches.reserveCapacity(batchesPerEpoch)
     for chunkStart in stride(from: 0, to: order.count, by: chunkSize) {
       // The shuffled rank breaks ties, so the order does not depend on sort stability.
       let chunk = order[chunkStart..<min(chunkStart + chunkSize, order.count)].enumerated()
@@ -162,13 +231,40 @@ public struct Batcher {
           return a.offset < b.offset
         }
         .map(\.element)
-      batches += Self.cut(chunk, batchSize)
+      batches += cut(chunk)
     }
     rng.shuffle(&batches)
     return batches
   }
 
-  private static func cut(_ order: [Int], _ size: Int) -> [[Int]] {
-    stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min($0 + size, order.count)]) }
+  /// `order` cut into consecutive batches under the policy.
+  private func cut(_ order: [Int]) -> [[Int]] {
+    switch policy {
+    case .sentences(let size):
+      return stride(from: 0, to: order.count, by: size).map {
+        Array(order[$0..<min($0 + size, order.count)])
+      }
+    case .tokens(let budget):
+      var batches: [[Int]] = []
+      var current: [Int] = []
+      var (longestSource, longestTarget) = (0, 0)
+      for i in order {
+        let pair = pairs[i]
+        let source = max(longestSource, pair.source.count)
+        let target = max(longestTarget, pair.target.count)
+        let cost = BatchingPolicy.cost(
+          count: current.count + 1, longestSource: source, longestTarget: target)
+        if !current.isEmpty && cost > budget {
+          batches.append(current)
+          current = [i]
+          (longestSource, longestTarget) = (pair.source.count, pair.target.count)
+        } else {
+          current.append(i)
+          (longestSource, longestTarget) = (source, target)
+        }
+      }
+      if !current.isEmpty { batches.append(current) }
+      return batches
+    }
   }
 }

@@ -23,6 +23,14 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
   case badAlignment(path: String, line: Int, token: String, expected: String)
   /// The file holds no sentence pairs.
   case emptyCorpus(path: String)
+  /// Two line-parallel files (source side and target side) have different numbers of lines.
+  case lineCountMismatch(sourcePath: String, sourceLines: Int, targetPath: String, targetLines: Int)
+  /// No pair of the corpus at `path` survived reading and filtering; `reason` says what removed them.
+  case noUsablePairs(path: String, reason: String)
+  /// A dev/test split cannot be carved as asked.
+  case invalidSplit(reason: String)
+  /// A list of byte-pair merges that cannot be replayed.
+  case invalidMerges(reason: String)
   /// A token list that cannot be a vocabulary.
   case invalidVocabulary(reason: String)
   /// A saved batcher state that does not fit the corpus or batch size it is restored with.
@@ -50,6 +58,16 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
       return "\(path):\(line): expected \(expected), found \"\(token)\""
     case .emptyCorpus(let path):
       return "\(path): expected at least one tab-separated sentence pair, found none"
+    case .lineCountMismatch(let sourcePath, let sourceLines, let targetPath, let targetLines):
+      return
+        "\(sourcePath) has \(sourceLines) lines but \(targetPath) has \(targetLines); expected "
+        + "line-parallel files (line n of one translates line n of the other)"
+    case .noUsablePairs(let path, let reason):
+      return "\(path): no sentence pair is left to use: \(reason)"
+    case .invalidSplit(let reason):
+      return "cannot carve the dev/test split: \(reason)"
+    case .invalidMerges(let reason):
+      return "invalid byte-pair merges: \(reason)"
     case .invalidVocabulary(let reason):
       return "invalid vocabulary: \(reason)"
     case .invalidBatcherState(let reason):

@@ -8,21 +8,25 @@ enum TextFile {
   /// byte-order mark at the start is dropped, and the empty piece after a final newline is not a
   /// line. Each line is validated as UTF-8 on its own, so the error names the offending line.
   static func readLines(path: String) throws -> [String] {
+    try readLinesAllowingInvalidUTF8(path: path).enumerated().map { i, line in
+      guard let line else { throw DataError.invalidUTF8(path: path, line: i + 1) }
+      return line
+    }
+  }
+
+  /// The lines of the file at `path`, as `readLines` cuts them, with nil for each line whose
+  /// bytes are not valid UTF-8 (so a reader can skip that line and go on).
+  static func readLinesAllowingInvalidUTF8(path: String) throws -> [String?] {
     let bytes = try readBytes(path: path)
-    var lines: [String] = []
+    var lines: [String?] = []
     var start = 0
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
-    var lineNumber = 1
     while start < bytes.count {
       let newline = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
       var end = newline
       if end > start && bytes[end - 1] == 0x0D { end -= 1 }
-      guard let line = String(validating: bytes[start..<end], as: UTF8.self) else {
-        throw DataError.invalidUTF8(path: path, line: lineNumber)
-      }
-      lines.append(line)
+      lines.append(String(validating: bytes[start..<end], as: UTF8.self))
       start = newline + 1
-      lineNumber += 1
     }
     return lines
   }

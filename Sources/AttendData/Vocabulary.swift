@@ -1,3 +1,5 @@
+import Foundation
+
 /// The mapping between tokens and ids for one side of a corpus.
 ///
 /// Ids 0…3 are always `<pad>`, `<unk>`, `<s>`, `</s>` (see `SpecialToken`); the corpus tokens
@@ -111,5 +113,61 @@ public struct Vocabulary: Codable, Equatable, Sendable {
   public func encode(to encoder: Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(tokens, forKey: .tokens)
+  }
+}
+
+/// How well a vocabulary covers the text it was built from and the dev text: the counts a run
+/// reports so that a too-small vocabulary (many `<unk>`) is visible before training.
+public struct VocabularyReport: Equatable, Sendable {
+  /// "source" or "target".
+  public var side: String
+  /// Distinct tokens in the training text (special-token strings excluded).
+  public var types: Int
+  /// Tokens kept in the vocabulary, the four specials excluded.
+  public var kept: Int
+  /// Running tokens in the training text, and how many of them became `<unk>`.
+  public var trainTokens: Int
+  public var trainUnknown: Int
+  /// Running tokens in the dev text, and how many of them became `<unk>`.
+  public var devTokens: Int
+  public var devUnknown: Int
+
+  /// Counts `sentences` (training) and `dev` against `vocabulary`.
+  public init(side: String, vocabulary: Vocabulary, train: [[String]], dev: [[String]]) {
+    self.side = side
+    var distinct = Set<String>()
+    var (trainTokens, trainUnknown) = (0, 0)
+    for sentence in train {
+      for token in sentence {
+        distinct.insert(token)
+        trainTokens += 1
+        if vocabulary.id(token) == SpecialToken.unk { trainUnknown += 1 }
+      }
+    }
+    for special in SpecialToken.strings { distinct.remove(special) }
+    var (devTokens, devUnknown) = (0, 0)
+    for sentence in dev {
+      for token in sentence {
+        devTokens += 1
+        if vocabulary.id(token) == SpecialToken.unk { devUnknown += 1 }
+      }
+    }
+    types = distinct.count
+    kept = vocabulary.count - SpecialToken.strings.count
+    self.trainTokens = trainTokens
+    self.trainUnknown = trainUnknown
+    self.devTokens = devTokens
+    self.devUnknown = devUnknown
+  }
+
+  /// "source vocabulary: 4,120 of 5,210 types kept (+4 specials); <unk>: 1.20% of train tokens
+  /// (1,234 of 102,800), 3.40% of dev tokens (170 of 5,000)".
+  public var summary: String {
+    func percent(_ part: Int, _ whole: Int) -> String {
+      String(format: "%.2f%%", whole > 0 ? 100 * Double(part) / Double(whole) : 0)
+    }
+    return "\(side) vocabulary: \(kept) of \(types) types kept (+\(SpecialToken.strings.count) specials); "
+      + "<unk>: \(percent(trainUnknown, trainTokens)) of train tokens (\(trainUnknown) of \(trainTokens)), "
+      + "\(percent(devUnknown, devTokens)) of dev tokens (\(devUnknown) of \(devTokens))"
   }
 }

@@ -4,8 +4,9 @@ import Foundation
 // does it (`BLEU.compute_bleu` with smooth_method='exp', effective_order=False, max order 4), so the
 // numbers Attend reports can be compared with published sacreBLEU numbers on the same tokens.
 //
-// Input is already tokenised: sacreBLEU with `tokenize='none'` splits each line on whitespace and then
-// does exactly what this file does.
+// Two entry points: `BLEU.corpus` scores token lists (what sacreBLEU does after tokenising), and
+// `SacreBLEU` scores detokenised text the way the `sacrebleu` command and `BLEU().corpus_score` do
+// (lowercasing, `rstrip`, the 13a tokeniser, several references per segment).
 
 /// A corpus BLEU score and the statistics it was computed from.
 public struct BLEUScore: Equatable, Sendable, CustomStringConvertible {
@@ -56,17 +57,17 @@ public enum BLEU {
   /// Largest n-gram order.
   public static let maxOrder = 4
 
-  /// The settings behind every score this type computes, in sacreBLEU's signature format.
+  /// The settings behind `corpus` on pre-tokenised text, in sacreBLEU's signature format.
   public static let signature = signature(referenceCount: 1)
 
-  /// The signature for a corpus with `referenceCount` references per segment.
+  /// The signature for pre-tokenised text with `referenceCount` references per segment.
   public static func signature(referenceCount: Int) -> String {
-    "nrefs:\(referenceCount)|case:mixed|eff:no|tok:none|smooth:exp|version:attend-1"
+    SacreBLEU(tokenizer: .none).signature(referenceCount: referenceCount)
   }
 
-  /// Splits a line on whitespace, like sacreBLEU's `tokenize='none'`.
+  /// Splits a line at whitespace exactly like Python's `str.split()` (sacreBLEU's `tokenize='none'`).
   public static func tokenize(_ line: String) -> [String] {
-    line.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+    PythonText.split(line)
   }
 
   /// Corpus BLEU with one reference per segment: `references[i]` is the reference for `hypotheses[i]`.
@@ -88,14 +89,16 @@ public enum BLEU {
       hypothesisLength += hypothesis.count
       referenceLength += closestReferenceLength(
         hypothesisLength: hypothesis.count, referenceLengths: segmentReferences.map(\.count))
-      // A hypothesis n-gram matches at most as often as it occurs in any single reference.
-      var referenceCounts: [ArraySlice<String>: Int] = [:]
+      // A hypothesis n-gram matches at most as often as it occurs in any single reference. Words
+      // are compared as UTF-8 bytes, i.e. code point by code point as Python does: Swift's String
+      // equality would also match canonically equivalent spellings ("é" and "e\u{301}").
+      var referenceCounts: [ArraySlice<[UInt8]>: Int] = [:]
       for reference in segmentReferences {
-        for (ngram, count) in ngramCounts(reference) {
+        for (ngram, count) in ngramCounts(reference.map { Array($0.utf8) }) {
           referenceCounts[ngram] = max(referenceCounts[ngram, default: 0], count)
         }
       }
-      for (ngram, count) in ngramCounts(hypothesis) {
+      for (ngram, count) in ngramCounts(hypothesis.map { Array($0.utf8) }) {
         totals[ngram.count - 1] += count
         counts[ngram.count - 1] += min(count, referenceCounts[ngram, default: 0])
       }
@@ -151,8 +154,8 @@ public enum BLEU {
   }
 
   /// Every n-gram of order 1…4 in `tokens`, with its count.
-  static func ngramCounts(_ tokens: [String]) -> [ArraySlice<String>: Int] {
-    var counts: [ArraySlice<String>: Int] = [:]
+  static func ngramCounts<Word: Hashable>(_ tokens: [Word]) -> [ArraySlice<Word>: Int] {
+    var counts: [ArraySlice<Word>: Int] = [:]
     for n in 1...maxOrder where n <= tokens.count {
       for start in 0...(tokens.count - n) {
         counts[tokens[start..<(start + n)], default: 0] += 1
@@ -160,4 +163,63 @@ public enum BLEU {
     }
     return counts
   }
+}
+
+/// Corpus BLEU on detokenised text with sacreBLEU 2.x's settings: `BLEU(lowercase:, tokenize:)`
+/// with the defaults smooth_method='exp', effective_order=False, max order 4. The defaults here
+/// (13a, case-sensitive) are sacreBLEU's, so `SacreBLEU().score(…)` is the number `sacrebleu`
+/// prints for the same files.
+public struct SacreBLEU: Sendable, Equatable {
+  /// How lines are split into words (sacreBLEU `tokenize`, default 13a).
+  public var tokenizer: SacreTokenizer
+  /// Lowercase hypotheses and references first (sacreBLEU `lowercase`, `-lc`).
+  public var lowercase: Bool
+
+  public init(tokenizer: SacreTokenizer = .thirteenA, lowercase: Bool = false) {
+    self.tokenizer = tokenizer
+    self.lowercase = lowercase
+  }
+
+  /// What sacreBLEU does to each hypothesis and reference line: lowercase (optionally), strip
+  /// trailing whitespace, tokenise.
+  public func words(_ line: String) -> [String] {
+    tokenizer.tokenize(PythonText.rstrip(lowercase ? PythonText.lowercased(line) : line))
+  }
+
+  /// Corpus BLEU. `referenceStreams` holds one array per reference set, each with one line per
+  /// hypothesis (sacreBLEU's layout: `corpus_score(hyps, [refs1, refs2])`). An empty reference line
+  /// is a reference of length 0, as in sacreBLEU.
+  public func score(hypotheses: [String], referenceStreams: [[String]]) -> BLEUScore {
+    precondition(!referenceStreams.isEmpty, "BLEU needs at least one reference stream")
+    for stream in referenceStreams {
+      precondition(
+        stream.count == hypotheses.count,
+        "BLEU: \(hypotheses.count) hypotheses but a reference stream of \(stream.count) lines")
+    }
+    let references = hypotheses.indices.map { i in referenceStreams.map { words($0[i]) } }
+    return BLEU.corpus(hypotheses: hypotheses.map(words), references: references)
+  }
+
+  /// sacreBLEU's signature, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:attend-1`.
+  public func signature(referenceCount: Int) -> String {
+    "nrefs:\(referenceCount)|case:\(lowercase ? "lc" : "mixed")|eff:no|tok:\(tokenizer.rawValue)"
+      + "|smooth:exp|version:\(MetricVersion.current)"
+  }
+
+  /// sacreBLEU's text output line: `BLEU|<signature> = 37.99 83.3/60.0/25.0/16.7 (BP = …)`.
+  public func formatted(_ score: BLEUScore, referenceCount: Int, width: Int = 2) -> String {
+    let p = score.precisions.map { String(format: "%.1f", $0) }.joined(separator: "/")
+    return "BLEU|\(signature(referenceCount: referenceCount)) = "
+      + String(format: "%.\(width)f", score.score) + " \(p) "
+      + String(
+        format: "(BP = %.3f ratio = %.3f hyp_len = %d ref_len = %d)", score.brevityPenalty,
+        score.lengthRatio, score.hypothesisLength, score.referenceLength)
+  }
+}
+
+/// The `version` field of Attend's metric signatures. sacreBLEU writes its own version there; Attend
+/// writes its implementation's, which reproduces sacreBLEU 2.6.0 (the version the test fixtures
+/// were computed with, see scripts/make_sacrebleu_fixtures.py).
+public enum MetricVersion {
+  public static let current = "attend-1"
 }

@@ -60,6 +60,11 @@ public enum BLAS {
     }
   }
 
+  /// Floating-point operations (2·M·N·K per product) issued through `gemm` since the last reset.
+  /// The benchmark reads it to report achieved GFLOP/s for any model variant; counting costs one
+  /// addition per product. Not synchronised: read it only while one thread issues products.
+  nonisolated(unsafe) public static var countedFLOPs: Double = 0
+
   /// Row-major `C = alpha * op(A) * op(B) + beta * C`; op(A): M×K, op(B): K×N, C: M×N.
   @inline(__always)
   public static func gemm(
@@ -69,6 +74,7 @@ public enum BLAS {
   ) {
     if m == 0 || n == 0 { return }
     if case .failure(let error) = loadResult { fatalError("\(error)") }
+    countedFLOPs += 2 * Double(m) * Double(n) * Double(k)
     attend_sgemm(
       transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b,
       Int32(ldb), beta, c, Int32(ldc))

@@ -8,6 +8,10 @@ import AttendKernels
 /// U_a h_j (the keys) is computed once per batch; W_a s_{i-1} (the query) is computed by the
 /// decoder in the same matrix product as its recurrent projection. Padding positions get
 /// weight exactly 0.
+///
+/// The model now uses `Attention` (every variant, Attention.swift); this single-purpose version
+/// stays as its test oracle: in the Bahdanau configuration the two must agree bit for bit
+/// (AttentionGradientTests), and LayerGradientTests checks this one against finite differences.
 public struct BahdanauAttention {
   public let keyWeight: ParameterID  // U_a [A, C]
   public let v: ParameterID  // v_a [A]

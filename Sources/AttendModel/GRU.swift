@@ -30,9 +30,19 @@ public struct GRU {
   }
 
   public func initialize(_ store: ParameterStore, rng: inout RandomGenerator) {
+    initialize(store, input: .xavier, recurrent: .xavier, range: 0.1, rng: &rng)
+  }
+
+  /// W_ih with `input`, W_hh with `recurrent`, each per gate block; biases stay zero.
+  public func initialize(
+    _ store: ParameterStore, input: InitScheme, recurrent: InitScheme, range: Float,
+    rng: inout RandomGenerator
+  ) {
     let h = hiddenSize
-    Initialization.xavier(store.value(weightIH), rows: 3 * h, columns: inputSize, blocks: 3, rng: &rng)
-    Initialization.xavier(store.value(weightHH), rows: 3 * h, columns: h, blocks: 3, rng: &rng)
+    Initialization.fill(
+      store.value(weightIH), rows: 3 * h, columns: inputSize, blocks: 3, scheme: input, range: range, rng: &rng)
+    Initialization.fill(
+      store.value(weightHH), rows: 3 * h, columns: h, blocks: 3, scheme: recurrent, range: range, rng: &rng)
   }
 
   /// Activations kept from forward for backward. Buffers grow to the largest batch seen.

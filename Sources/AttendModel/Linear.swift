@@ -14,6 +14,17 @@ public struct Linear {
     outputSize = output
   }
 
+  /// A layer whose weight is another layer's [output, input] tensor (tied embeddings). Both
+  /// backward passes add into the one gradient, so sharing needs nothing else.
+  public init(_ store: ParameterStore, _ name: String, sharing weight: ParameterID, bias: Bool = true) {
+    let shape = store[weight].shape
+    precondition(shape.count == 2, "a shared Linear weight is a matrix")
+    self.weight = weight
+    self.bias = bias ? store.declare("\(name).bias", [shape[0]]) : nil
+    inputSize = shape[1]
+    outputSize = shape[0]
+  }
+
   /// y[N, out] = x[N, in] W^T + b. Leading dimensions allow reading and writing column slices.
   public func forward(
     _ store: ParameterStore, rows n: Int, x: UnsafePointer<Float>, ldx: Int,

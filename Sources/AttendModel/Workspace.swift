@@ -1,48 +1,50 @@
 import AttendData
 import AttendKernels
 
+/// What a forward pass is for; it decides dropout and the attention mode.
+public enum ForwardMode: Sendable {
+  /// Training: dropout on (masks drawn from the training generator), training temperature τ.
+  case training
+  /// Teacher-forced loss without gradients (dev loss): no dropout, training temperature.
+  case scoring
+  /// Search: no dropout, the model's `decoding` attention mode (temperature, hard attention).
+  case decoding
+}
+
 /// Every activation and gradient buffer of one forward/backward pass, sized for the largest
 /// batch seen so far and reused, so training steps do not allocate.
 public final class Workspace {
   public private(set) var batch = 0
   public private(set) var sourceLength = 0
   public private(set) var decoderSteps = 0
+  /// `prepare` sets `.decoding` (what search needs); the model's training pass sets its own.
+  public internal(set) var mode: ForwardMode = .decoding
   var sourceTokens: [Int32] = []
   var sourceLengths: [Int32] = []
   /// [T*B] decoder input tokens actually fed (teacher forcing may replace some).
   var decoderInputs: [Int32] = []
 
-  let sourceMask = FloatBuffer(count: 0)  // [S*B] 1 real, 0 padding
-  let sourceEmbedded = FloatBuffer(count: 0)  // [S*B, E]
-  let encoderForward = GRU.Activations()
-  let encoderBackward = GRU.Activations()
-  let encoderStates = FloatBuffer(count: 0)  // [S*B, C]
-  let finalStates = FloatBuffer(count: 0)  // [B, C]
-  let initialState = FloatBuffer(count: 0)  // [B, H] s_0
-  let keys = FloatBuffer(count: 0)  // [S*B, A] U_a h_j
-  let z = FloatBuffer(count: 0)  // [T*B, E + C + H]
-  let decoderGI = FloatBuffer(count: 0)  // [T*B, 3H]
-  let decoderG = FloatBuffer(count: 0)  // [T*B, 3H + A] recurrent projection | query
-  let decoderGates = FloatBuffer(count: 0)  // [T*B, 3H]
-  let attentionPre = FloatBuffer(count: 0)  // [T, S*B, A] tanh(query + key)
-  /// [T*B, S] attention weights: row (i, b) is α_i of sentence b.
+  let encoder = Encoder.Activations()
+  let attention = Attention.Activations()
+  var layers: [DecoderLayer.Activations] = []
+  let bridgeInput = FloatBuffer(count: 0)  // [B, C] the top encoder layer's final states, or their mean
+  let initialState = FloatBuffer(count: 0)  // [B, H] s_0, where every decoder layer starts
+  let z = FloatBuffer(count: 0)  // [T*B, E + C + H] e_i | c_i | top layer's output of step i
+  let embeddingDropout = FloatBuffer(count: 0)  // [T*B, E] mask on the target embeddings
+  let g = FloatBuffer(count: 0)  // [(T+1)*B, 3H + Aq] top layer's recurrent projection | projected query
+  let outputInput = FloatBuffer(count: 0)  // [T*B, E] readout t_i (Bahdanau) or [T*B, H] h̃_t (Luong)
+  /// [T*B, S] attention weights: row (i, b) is α_i of sentence b (averaged over heads).
   public let attentionWeights = FloatBuffer(count: 0)
-  let readoutOut = FloatBuffer(count: 0)  // [T*B, E]
   /// [T*B, V] logits (replaced by their gradient during training).
   public let logits = FloatBuffer(count: 0)
 
-  let dReadout = FloatBuffer(count: 0)  // [T*B, E]
+  let dOutputInput = FloatBuffer(count: 0)  // [T*B, E or H]
   let dZ = FloatBuffer(count: 0)  // [T*B, E + C + H]
-  let dGI = FloatBuffer(count: 0)  // [T*B, 3H]
-  let dG = FloatBuffer(count: 0)  // [T*B, 3H + A]
-  let dState = FloatBuffer(count: 0)  // [B, H]
-  let dCarry = FloatBuffer(count: 0)  // [B, H]
-  let dEncoderStates = FloatBuffer(count: 0)  // [S*B, C]
-  let dKeys = FloatBuffer(count: 0)  // [S*B, A]
-  let dFinalStates = FloatBuffer(count: 0)  // [B, C]
-  let dFinalForward = FloatBuffer(count: 0)  // [B, H]
-  let dFinalBackward = FloatBuffer(count: 0)  // [B, H]
-  let dSourceEmbedded = FloatBuffer(count: 0)  // [S*B, E]
+  let dG = FloatBuffer(count: 0)  // [(T+1)*B, 3H + Aq]
+  let dQuery = FloatBuffer(count: 0)  // [B, H] ∂L/∂ the raw attention query of one step
+  let dInitial = FloatBuffer(count: 0)  // [B, H] ∂L/∂s_0
+  let dBridgeInput = FloatBuffer(count: 0)  // [B, C]
+  let reorderScratch = FloatBuffer(count: 0)  // [B, max(3H + Aq, H)] (beam search's reorder)
 
   public init() {}
 
@@ -66,35 +68,31 @@ public final class Workspace {
       decoderInputs = [Int32](repeating: SpecialToken.pad, count: t * b)
       for bi in 0..<b { decoderInputs[bi] = SpecialToken.bos }
     }
-    let (e, h, c, a, v) = (m.e, m.h, m.c, m.a, m.targetVocabularySize)
-    sourceMask.resize(s * b)
-    for ti in 0..<s {
-      for bi in 0..<b { sourceMask[ti * b + bi] = ti < Int(batch.sourceLengths[bi]) ? 1 : 0 }
+    mode = .decoding
+    let (e, h, c, v) = (m.e, m.h, m.c, m.targetVocabularySize)
+    let (zw, gw, ow) = (m.zWidth, m.gWidth, m.outputInputSize)
+    let dropout = m.config.dropout > 0
+    encoder.prepare(m.encoder, batch: b, sourceLength: s, lengths: batch.sourceLengths, dropout: dropout)
+    attention.prepare(m.attention, batch: b, sourceLength: s, steps: t)
+    while layers.count < m.layers.count { layers.append(DecoderLayer.Activations()) }
+    if layers.count > m.layers.count { layers.removeLast(layers.count - m.layers.count) }
+    for (l, layer) in layers.enumerated() {
+      layer.prepare(layer: l, top: l == m.top, batch: b, steps: t, hidden: h, masked: dropout)
     }
-    sourceEmbedded.resize(s * b * e)
-    encoderStates.resize(s * b * c)
-    finalStates.resize(b * c)
+    bridgeInput.resize(b * c)
     initialState.resize(b * h)
-    keys.resize(s * b * a)
-    z.resize(t * b * m.zWidth)
-    decoderGI.resize(t * b * 3 * h)
-    decoderG.resize(t * b * m.gWidth)
-    decoderGates.resize(t * b * 3 * h)
-    attentionPre.resize(t * s * b * a)
+    z.resize(t * b * zw)
+    embeddingDropout.resize(dropout ? t * b * e : 0)
+    g.resize((t + 1) * b * gw)
+    outputInput.resize(t * b * ow)
     attentionWeights.resize(t * b * s)
-    readoutOut.resize(t * b * e)
     logits.resize(t * b * v)
-    dReadout.resize(t * b * e)
-    dZ.resize(t * b * m.zWidth)
-    dGI.resize(t * b * 3 * h)
-    dG.resize(t * b * m.gWidth)
-    dState.resize(b * h)
-    dCarry.resize(b * h)
-    dEncoderStates.resize(s * b * c)
-    dKeys.resize(s * b * a)
-    dFinalStates.resize(b * c)
-    dFinalForward.resize(b * h)
-    dFinalBackward.resize(b * h)
-    dSourceEmbedded.resize(s * b * e)
+    dOutputInput.resize(t * b * ow)
+    dZ.resize(t * b * zw)
+    dG.resize((t + 1) * b * gw)
+    dQuery.resize(b * h)
+    dInitial.resize(b * h)
+    dBridgeInput.resize(b * c)
+    reorderScratch.resize(b * max(gw, h))
   }
 }

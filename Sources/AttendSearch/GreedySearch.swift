@@ -10,6 +10,16 @@ public struct Translation: Sendable, Equatable {
   public var attention: [[Float]]
   /// Sum of the log-probabilities of the produced tokens (`</s>` included).
   public var logProbability: Double
+  /// What the search ranked it by: `logProbability` normalised for length (`SearchOptions.score`);
+  /// equal to `logProbability` without normalisation and for greedy decoding.
+  public var score: Double
+
+  public init(tokens: [Int32], attention: [[Float]], logProbability: Double, score: Double) {
+    self.tokens = tokens
+    self.attention = attention
+    self.logProbability = logProbability
+    self.score = score
+  }
 }
 
 /// Batched greedy decoding: at each step every unfinished sentence takes its most probable
@@ -22,12 +32,12 @@ public enum GreedySearch {
     precondition(!sources.isEmpty)
     let batch = Batch.make(sources: sources, targets: sources.map { _ in [] })
     let b = batch.size
-    let limits = sources.map { Int(maxLengthRatio * Double(max(1, $0.count))) + 5 }
+    let limits = sources.map { SearchOptions.greedy(maxLengthRatio: maxLengthRatio).maxOutputLength(sourceLength: $0.count) }
     let steps = limits.max()! + 1
     ws.prepare(batch: batch, model: model, decoderSteps: steps)
     model.encode(ws)
     let v = model.targetVocabularySize, s = batch.sourceLength
-    var results = sources.map { _ in Translation(tokens: [], attention: [], logProbability: 0) }
+    var results = sources.map { _ in Translation(tokens: [], attention: [], logProbability: 0, score: 0) }
     var finished = [Bool](repeating: false, count: b)
     var remaining = b
     var i = 0
@@ -45,6 +55,7 @@ public enum GreedySearch {
         let weights = ws.attentionWeights.pointer + (i * b + bi) * s
         results[bi].attention.append(Array(UnsafeBufferPointer(start: weights, count: Int(sources[bi].count))))
         if token == SpecialToken.eos {
+          results[bi].score = results[bi].logProbability
           finished[bi] = true
           remaining -= 1
         } else {

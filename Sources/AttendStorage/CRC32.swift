@@ -2,26 +2,26 @@
 /// and final XOR 0xFFFFFFFF). Check value: CRC32 of the ASCII bytes "123456789" is 0xCBF43926.
 ///
 /// Slicing-by-8: eight 256-entry tables let one step consume eight bytes, so checking a large
-/// checkpoint costs about as much as reading it.
-struct CRC32 {
+/// checkpoint costs about as much as reading it. Public because PNG chunks use the same CRC.
+public struct CRC32 {
   private var state: UInt32 = 0xFFFF_FFFF
 
-  init() {}
+  public init() {}
 
   /// The CRC of everything passed to `update` so far.
-  var checksum: UInt32 { ~state }
+  public var checksum: UInt32 { ~state }
 
-  static func checksum(_ bytes: [UInt8]) -> UInt32 {
+  public static func checksum(_ bytes: [UInt8]) -> UInt32 {
     var crc = CRC32()
     crc.update(bytes)
     return crc.checksum
   }
 
-  mutating func update(_ bytes: [UInt8]) {
+  public mutating func update(_ bytes: [UInt8]) {
     bytes.withUnsafeBytes { update($0) }
   }
 
-  mutating func update(_ bytes: UnsafeRawBufferPointer) {
+  public mutating func update(_ bytes: UnsafeRawBufferPointer) {
     guard var pointer = bytes.baseAddress else { return }
     var remaining = bytes.count
     var crc = state

@@ -17,15 +17,32 @@ public struct CheckpointTensor: Equatable {
   }
 }
 
-/// A model checkpoint: an opaque JSON header (configuration, vocabularies, training state: the
-/// caller's business) and named tensors. The byte layout is documented in
+/// What a checkpoint file holds, stored as the `kind` word of the file header so a reader can
+/// refuse the wrong kind before looking inside.
+public enum CheckpointKind: UInt32, CaseIterable, Sendable, CustomStringConvertible {
+  /// Parameters only: enough to translate or export (written by `attend average`, and by
+  /// format version 1).
+  case model = 1
+  /// Parameters, optimizer moments and the training state in the header: enough to resume.
+  case training = 2
+
+  public var description: String {
+    switch self {
+    case .model: return "model checkpoint"
+    case .training: return "training checkpoint"
+    }
+  }
+}
+
+/// An Attend checkpoint: a UTF-8 JSON header (configuration, vocabularies, training state: the
+/// caller's business) and named Float32 tensors. The byte layout is documented in
 /// docs/checkpoint-format.md; this file is its implementation.
 ///
 /// Layout summary (all integers little-endian):
 ///
 ///     0   "ATTENDCK"               magic, 8 bytes
-///     8   UInt32 format version    1
-///     12  UInt32 kind              1 = model checkpoint
+///     8   UInt32 format version    2 (version 1 files are still read)
+///     12  UInt32 kind              1 = model, 2 = training (see `CheckpointKind`)
 ///     then three sections, in order: header "HEAD", tensor table "TTAB", tensor data "DATA".
 ///     Each section: zero padding, a 16-byte section header (tag[4], UInt32 CRC-32 of the payload,
 ///     UInt64 payload length) and the payload, which starts at a multiple of 64.
@@ -36,23 +53,36 @@ public struct Checkpoint: Equatable {
   /// UTF-8 JSON; storage neither parses nor checks it.
   public var header: [UInt8]
   public var tensors: [CheckpointTensor]
+  public var kind: CheckpointKind
+  /// The layout version the file was read with; `write` always writes `formatVersion`.
+  public internal(set) var version: UInt32 = Checkpoint.formatVersion
 
-  public init(header: [UInt8], tensors: [CheckpointTensor]) {
+  public init(header: [UInt8], tensors: [CheckpointTensor], kind: CheckpointKind = .model) {
     self.header = header
     self.tensors = tensors
+    self.kind = kind
   }
 
   public static let magic: [UInt8] = Array("ATTENDCK".utf8)
-  /// The newest (and only) layout this build reads and writes.
-  public static let formatVersion: UInt32 = 1
-  /// `kind` of a model checkpoint.
-  public static let modelKind: UInt32 = 1
+  /// The newest layout this build reads, and the one it writes.
+  public static let formatVersion: UInt32 = 2
+  /// The oldest layout this build still reads (version 1: the same bytes, model kind only).
+  public static let oldestReadableVersion: UInt32 = 1
   /// Every section payload, and every tensor inside the data payload, starts at a multiple of this.
   static let alignment: UInt64 = 64
   static let fileHeaderSize: UInt64 = 16
   static let sectionHeaderSize: UInt64 = 16
   /// Tensor table `dtype` of little-endian IEEE-754 binary32.
   static let float32DType: UInt32 = 1
+}
+
+/// What `Checkpoint.readHeader` returns: the file header and the checked JSON header, without
+/// reading the tensors.
+public struct CheckpointHeaderBytes: Equatable {
+  public var version: UInt32
+  public var kind: CheckpointKind
+  public var header: [UInt8]
+  public var fileSize: UInt64
 }
 
 /// The three sections, in file order.
@@ -90,9 +120,10 @@ private func aligned(_ value: UInt64) -> UInt64 {
 // MARK: - Writing
 
 extension Checkpoint {
-  /// Writes `checkpoint` to `path` atomically: a temporary file in the same directory is written,
-  /// fsynced and renamed over `path`, then the directory is fsynced. If anything fails, `path`
-  /// keeps its previous content and the temporary file is removed. The directory must exist.
+  /// Writes `checkpoint` to `path` atomically (`AtomicFile`): a temporary file in the same
+  /// directory is written, fsynced and renamed over `path`, then the directory is fsynced. If
+  /// anything fails, `path` keeps its previous content and the temporary file is removed. The
+  /// directory must exist.
   public static func write(_ checkpoint: Checkpoint, to path: String) throws {
     try write(checkpoint, to: path, injectingFailure: { _ in })
   }
@@ -109,7 +140,7 @@ extension Checkpoint {
     var prefix = ByteWriter()
     prefix.append(magic)
     prefix.append(formatVersion)
-    prefix.append(modelKind)
+    prefix.append(checkpoint.kind.rawValue)
     func sectionHeader(_ section: CheckpointSection, crc: UInt32, length: UInt64) {
       let payloadOffset = aligned(UInt64(prefix.bytes.count) + sectionHeaderSize)
       prefix.appendZeros(Int(payloadOffset - sectionHeaderSize) - prefix.bytes.count)
@@ -123,44 +154,23 @@ extension Checkpoint {
     prefix.append(table)
     sectionHeader(.tensorData, crc: layout.checksum(checkpoint.tensors), length: layout.length)
 
-    let (directory, temporaryPath) = temporaryLocation(for: path)
-    let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else {
-      throw CheckpointError.system(path, "create temporary file \(temporaryPath)")
-    }
-    var fileOpen = true
-    do {
-      try hook(.temporaryFileCreated)
-      try prefix.bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+    try AtomicFile.write(
+      to: path,
+      injectingFailure: { stage in
+        switch stage {
+        case .temporaryFileCreated: try hook(.temporaryFileCreated)
+        case .contentWritten: try hook(.dataWritten)
+        case .beforeRename: try hook(.beforeRename)
+        }
+      }
+    ) { file in
+      try file.write(prefix.bytes)
       try hook(.headerWritten)
       var position: UInt64 = 0  // within the data payload
       for (tensor, offset) in zip(checkpoint.tensors, layout.offsets) {
-        try zeroPadding.withUnsafeBytes {
-          try writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<Int(offset - position)]), path: path)
-        }
-        try withLittleEndianBytes(tensor.values) { try writeAll(fd, $0, path: path) }
+        try file.writeZeros(Int(offset - position))
+        try tensor.values.withUnsafeBufferPointer { try file.write(littleEndian: $0) }
         position = offset + UInt64(tensor.values.count) * 4
-      }
-      try hook(.dataWritten)
-      guard fsync(fd) == 0 else { throw CheckpointError.system(path, "fsync \(temporaryPath)") }
-      fileOpen = false
-      guard close(fd) == 0 else { throw CheckpointError.system(path, "close \(temporaryPath)") }
-      try hook(.beforeRename)
-      guard rename(temporaryPath, path) == 0 else {
-        throw CheckpointError.system(path, "rename \(temporaryPath) to \(path)")
-      }
-    } catch {
-      if fileOpen { close(fd) }
-      unlink(temporaryPath)
-      throw error
-    }
-    // The rename is durable once the directory entry is; some file systems cannot fsync a
-    // directory (EINVAL), and there is nothing better to do on those.
-    let directoryFD = open(directory, O_RDONLY | O_CLOEXEC)
-    if directoryFD >= 0 {
-      defer { close(directoryFD) }
-      if fsync(directoryFD) != 0 && errno != EINVAL {
-        throw CheckpointError.system(path, "fsync directory \(directory)")
       }
     }
   }
@@ -229,22 +239,6 @@ extension Checkpoint {
     }
     return table.bytes
   }
-
-  /// (directory to fsync, temporary file path) for a target path.
-  private static func temporaryLocation(for path: String) -> (String, String) {
-    let directory: String
-    let base: String
-    if let slash = path.lastIndex(of: "/") {
-      directory = slash == path.startIndex ? "/" : String(path[..<slash])
-      base = String(path[path.index(after: slash)...])
-    } else {
-      directory = "."
-      base = path
-    }
-    let unique = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let prefix = directory == "/" ? "" : directory
-    return (directory, "\(prefix)/.\(base).tmp-\(unique)")
-  }
 }
 
 private let zeroPadding = [UInt8](repeating: 0, count: Int(Checkpoint.alignment))
@@ -258,20 +252,6 @@ private func withLittleEndianBytes<R>(_ values: [Float], _ body: (UnsafeRawBuffe
   #else
     return try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
   #endif
-}
-
-private func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
-  guard var pointer = buffer.baseAddress else { return }
-  var remaining = buffer.count
-  while remaining > 0 {
-    let written = write(fd, pointer, remaining)
-    if written < 0 {
-      if errno == EINTR { continue }
-      throw CheckpointError.system(path, "write")
-    }
-    pointer += written
-    remaining -= written
-  }
 }
 
 /// Appends little-endian integers and raw bytes.
@@ -305,26 +285,7 @@ extension Checkpoint {
     func fail(_ problem: CheckpointError.Problem) -> CheckpointError {
       CheckpointError(path: path, problem: problem)
     }
-
-    // File header.
-    let head = try file.bytes(at: 0, count: Int(min(size, fileHeaderSize)))
-    guard Array(magic.prefix(head.count)) == Array(head.prefix(magic.count)) else {
-      throw fail(.badMagic)
-    }
-    guard size >= fileHeaderSize else {
-      throw fail(.truncated(part: "file header", needed: fileHeaderSize, remaining: size))
-    }
-    var reader = ByteReader(bytes: head, part: "file header", path: path)
-    reader.index = magic.count
-    let version = try reader.uint32()
-    let kind = try reader.uint32()
-    if version > formatVersion {
-      throw fail(.newerVersion(found: version, supported: formatVersion))
-    }
-    guard version == formatVersion else {
-      throw fail(.unsupportedVersion(found: version, supported: formatVersion))
-    }
-    guard kind == modelKind else { throw fail(.unsupportedKind(kind)) }
+    let (version, kind) = try readFileHeader(file)
 
     // Header section.
     let headerSection = try file.sectionHeader(.header, after: fileHeaderSize)
@@ -366,13 +327,61 @@ extension Checkpoint {
     guard paddingIsZero else {
       throw fail(.malformed(part: CheckpointSection.tensorData.name, detail: "padding between tensors is not zero"))
     }
-    return Checkpoint(header: header, tensors: tensors)
+    var checkpoint = Checkpoint(header: header, tensors: tensors, kind: kind)
+    checkpoint.version = version
+    return checkpoint
 
     func verify(_ computed: UInt32, _ section: SectionHeader) throws {
       guard computed == section.crc else {
         throw fail(.checksumMismatch(section: section.section.name, stored: section.crc, computed: computed))
       }
     }
+  }
+
+  /// Reads only the file header and the JSON header section (checking magic, version, kind, the
+  /// section's framing and its CRC-32), not the tensors: cheap even for a large checkpoint. For
+  /// listings that need a checkpoint's step or metric; `read` is what validates a whole file.
+  public static func readHeader(from path: String) throws -> CheckpointHeaderBytes {
+    let file = try InputFile(path: path)
+    defer { file.close() }
+    let (version, kind) = try readFileHeader(file)
+    let section = try file.sectionHeader(.header, after: fileHeaderSize)
+    let header = try file.bytes(at: section.offset, count: Int(section.length))
+    let computed = CRC32.checksum(header)
+    guard computed == section.crc else {
+      throw CheckpointError(
+        path: path, problem: .checksumMismatch(section: section.section.name, stored: section.crc, computed: computed))
+    }
+    return CheckpointHeaderBytes(version: version, kind: kind, header: header, fileSize: file.size)
+  }
+
+  /// Checks the 16-byte file header: magic, then a version this build reads, then a kind that
+  /// version defines (version 1 knew only model checkpoints).
+  private static func readFileHeader(_ file: InputFile) throws -> (UInt32, CheckpointKind) {
+    func fail(_ problem: CheckpointError.Problem) -> CheckpointError {
+      CheckpointError(path: file.path, problem: problem)
+    }
+    let head = try file.bytes(at: 0, count: Int(min(file.size, fileHeaderSize)))
+    guard Array(magic.prefix(head.count)) == Array(head.prefix(magic.count)) else {
+      throw fail(.badMagic)
+    }
+    guard file.size >= fileHeaderSize else {
+      throw fail(.truncated(part: "file header", needed: fileHeaderSize, remaining: file.size))
+    }
+    var reader = ByteReader(bytes: head, part: "file header", path: file.path)
+    reader.index = magic.count
+    let version = try reader.uint32()
+    let kindValue = try reader.uint32()
+    if version > formatVersion {
+      throw fail(.newerVersion(found: version, supported: formatVersion))
+    }
+    guard version >= oldestReadableVersion else {
+      throw fail(.unsupportedVersion(found: version, supported: formatVersion))
+    }
+    guard let kind = CheckpointKind(rawValue: kindValue), version >= 2 || kind == .model else {
+      throw fail(.unsupportedKind(kindValue, version: version))
+    }
+    return (version, kind)
   }
 
   /// One validated tensor table entry.

@@ -12,8 +12,10 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
     case io(String)
     case badMagic
     case newerVersion(found: UInt32, supported: UInt32)
+    /// Older than the oldest version this build reads (`supported` is the newest it reads).
     case unsupportedVersion(found: UInt32, supported: UInt32)
-    case unsupportedKind(UInt32)
+    /// A `kind` word that `version` does not define.
+    case unsupportedKind(UInt32, version: UInt32)
     /// `part` needs `needed` bytes but only `remaining` are left in the file.
     case truncated(part: String, needed: UInt64, remaining: UInt64)
     case checksumMismatch(section: String, stored: UInt32, computed: UInt32)
@@ -43,9 +45,12 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
     case .newerVersion(let found, let supported):
       return "format version \(found) is newer than this build supports (\(supported))"
     case .unsupportedVersion(let found, let supported):
-      return "unsupported format version \(found) (this build reads version \(supported))"
-    case .unsupportedKind(let kind):
-      return "unsupported checkpoint kind \(kind) (this build reads kind 1, model checkpoint)"
+      return "unsupported format version \(found) (this build reads versions "
+        + "\(Checkpoint.oldestReadableVersion) to \(supported))"
+    case .unsupportedKind(let kind, let version):
+      let known = CheckpointKind.allCases.filter { version >= 2 || $0 == .model }
+        .map { "\($0.rawValue) (\($0))" }.joined(separator: ", ")
+      return "unsupported checkpoint kind \(kind) for format version \(version) (known kinds: \(known))"
     case .truncated(let part, let needed, let remaining):
       return "truncated: \(part) needs \(grouped(needed)) bytes, \(grouped(remaining)) remain"
     case .checksumMismatch(let section, let stored, let computed):

@@ -44,10 +44,15 @@ public struct EvaluationRecord: Equatable, Sendable {
   public var bleu: Double?
   public var bleuSignature: String?
   public var elapsedSeconds: Double?
+  /// Corpus chrF, 0...100, and how it was computed.
+  public var chrF: Double?
+  public var chrFSignature: String?
+  /// Alignment error rate against gold alignments, 0...1 (lower is better).
+  public var aer: Double?
 
   public init(
     runID: Int64, step: Int, devLoss: Double?, bleu: Double?, bleuSignature: String?,
-    elapsedSeconds: Double?
+    elapsedSeconds: Double?, chrF: Double? = nil, chrFSignature: String? = nil, aer: Double? = nil
   ) {
     self.runID = runID
     self.step = step
@@ -55,6 +60,9 @@ public struct EvaluationRecord: Equatable, Sendable {
     self.bleu = bleu
     self.bleuSignature = bleuSignature
     self.elapsedSeconds = elapsedSeconds
+    self.chrF = chrF
+    self.chrFSignature = chrFSignature
+    self.aer = aer
   }
 }
 
@@ -94,4 +102,58 @@ public struct RunSummary: Equatable, Sendable {
   /// The last logged training step and its loss.
   public var lastStep: Int?
   public var lastLoss: Double?
+  public var devPairs: Int?
+  /// Times the run was continued with `attend train --resume`.
+  public var resumeCount: Int = 0
+  /// Best (highest) dev chrF and best (lowest) AER over the run's evaluations.
+  public var bestChrF: Double?
+  public var bestAER: Double?
+  /// Dev loss of the latest evaluation.
+  public var lastDevLoss: Double?
+  public var evaluationCount: Int = 0
+}
+
+/// One row of `probes`: a fixed dev sentence whose attention is logged at each evaluation.
+public struct ProbeRecord: Equatable, Sendable {
+  public var runID: Int64
+  /// 0-based index, as in `alignments.probe`.
+  public var probe: Int
+  public var source: [String]
+  public var reference: [String]
+
+  public init(runID: Int64, probe: Int, source: [String], reference: [String]) {
+    self.runID = runID
+    self.probe = probe
+    self.source = source
+    self.reference = reference
+  }
+}
+
+/// A probe's attention at one step, as a matrix: the `alignments` rows of one (run, step, probe).
+public struct AlignmentRecord: Equatable, Sendable {
+  public var runID: Int64
+  public var step: Int
+  public var probe: Int
+  public var sourceTokens: [String]
+  /// The tokens the model produced (the last is usually `</s>`).
+  public var targetTokens: [String]
+  /// Row-major [targetTokens.count × sourceTokens.count]; each row sums to 1. A weight stored as
+  /// NULL (a NaN when it was logged) reads as NaN.
+  public var weights: [Double]
+
+  public init(
+    runID: Int64, step: Int, probe: Int, sourceTokens: [String], targetTokens: [String],
+    weights: [Double]
+  ) {
+    precondition(weights.count == sourceTokens.count * targetTokens.count, "weights must be T × S")
+    self.runID = runID
+    self.step = step
+    self.probe = probe
+    self.sourceTokens = sourceTokens
+    self.targetTokens = targetTokens
+    self.weights = weights
+  }
+
+  /// The weight of target position `t` on source position `s`.
+  public func weight(target t: Int, source s: Int) -> Double { weights[t * sourceTokens.count + s] }
 }

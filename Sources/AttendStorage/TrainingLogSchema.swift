@@ -1,12 +1,22 @@
-/// The training log's schema: the single source of truth for its tables, indexes and views.
+/// The training log's schema: the single source of truth for its tables, indexes and views
+/// (documented column by column in docs/database.md; a test checks that every column and view is).
 ///
-/// Stored version: `PRAGMA user_version`. A new schema gets a new version and a migration step in
-/// `TrainingLog`; a database with a newer version than `version` is refused rather than guessed at.
+/// Stored version: `PRAGMA user_version`. The schema is a history, not a snapshot: version 1's SQL
+/// is kept verbatim, and each later version is one upgrade script in `upgrades`. A new database is
+/// built by running version 1 and then every upgrade, so a fresh file and an upgraded old file
+/// are the same schema by construction, and the upgrade path runs on every new database rather than
+/// only on the rare old one. Never edit a released script: add a new version instead. A database
+/// with a newer version than `version` is refused rather than guessed at.
 /// Conventions: snake_case names; timestamps are ISO-8601 UTC text (`2025-01-31T12:00:00.000Z`);
 /// metric columns are nullable because SQLite stores a NaN as NULL (a diverged loss is a fact worth
 /// logging, not a reason to lose the row); re-logging a (run, step) replaces the earlier row.
 enum TrainingLogSchema {
-  static let version = 1
+  /// The version this build writes: 1 + the number of upgrade scripts.
+  static var version: Int { 1 + upgrades.count }
+
+  /// `upgrades[i]` takes a database from version `i + 1` to version `i + 2`. Each runs in the same
+  /// transaction as the `user_version` bump, so an upgrade is all or nothing.
+  static let upgrades: [String] = [upgradeToVersion2]
 
   /// Creates every table, index and view of version 1 in an empty database.
   static let createVersion1 = """
@@ -124,5 +134,50 @@ enum TrainingLogSchema {
     FROM alignments AS a
     JOIN (SELECT run_id, max(step) AS step FROM alignments GROUP BY run_id) AS last
       ON a.run_id = last.run_id AND a.step = last.step;
+    """
+
+  /// Version 2: chrF and AER beside BLEU, the dev-set size and final metrics on `runs`, a resume
+  /// counter, the best evaluation's new metrics, per-probe latest alignments and an
+  /// attention-entropy view.
+  static let upgradeToVersion2 = """
+    ALTER TABLE runs ADD COLUMN dev_pairs INTEGER;
+    ALTER TABLE runs ADD COLUMN best_step INTEGER;          -- step of the best dev BLEU
+    ALTER TABLE runs ADD COLUMN best_chrf REAL;             -- best dev chrF, 0...100
+    ALTER TABLE runs ADD COLUMN final_dev_loss REAL;        -- dev loss of the last evaluation
+    ALTER TABLE runs ADD COLUMN final_bleu REAL;            -- dev BLEU of the last evaluation
+    ALTER TABLE runs ADD COLUMN resume_count INTEGER NOT NULL DEFAULT 0;  -- times continued
+
+    ALTER TABLE evaluations ADD COLUMN chrf REAL;           -- corpus chrF, 0...100
+    ALTER TABLE evaluations ADD COLUMN chrf_signature TEXT;
+    ALTER TABLE evaluations ADD COLUMN aer REAL;            -- alignment error rate, 0...1 (lower is better)
+
+    DROP VIEW best_evaluations;
+    -- Each run's best BLEU and the step that reached it (the earliest, on ties).
+    CREATE VIEW best_evaluations AS
+    SELECT run_id, step, bleu, chrf, aer, dev_loss, bleu_signature, chrf_signature, elapsed_seconds
+    FROM (
+      SELECT e.*, row_number() OVER (PARTITION BY run_id ORDER BY bleu DESC, step) AS rank
+      FROM evaluations AS e
+      WHERE bleu IS NOT NULL
+    )
+    WHERE rank = 1;
+
+    DROP VIEW latest_alignments;
+    -- Every probe's alignment rows at the last step that probe was logged at (version 1 took the
+    -- run's last alignment step, which hid probes not logged at that step).
+    CREATE VIEW latest_alignments AS
+    SELECT a.*
+    FROM alignments AS a
+    JOIN (SELECT run_id, probe, max(step) AS step FROM alignments GROUP BY run_id, probe) AS last
+      ON a.run_id = last.run_id AND a.probe = last.probe AND a.step = last.step;
+
+    -- Entropy (nats) of each produced target token's attention distribution: 0 when it attends
+    -- to one source word, ln(source length) when it spreads evenly. Zero weights contribute 0.
+    CREATE VIEW alignment_entropy AS
+    SELECT run_id, step, probe, target_position, target_token,
+           -sum(CASE WHEN weight > 0 THEN weight * ln(weight) ELSE 0 END) AS entropy,
+           ln(count(*)) AS max_entropy
+    FROM alignments
+    GROUP BY run_id, step, probe, target_position;
     """
 }

@@ -25,6 +25,8 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     case outOfRange(expected: String, found: String)
     /// A value for a key with fixed choices that is not one of them.
     case invalidChoice(found: String, validChoices: [String])
+    /// Valid values that cannot go together; the message says what to change.
+    case invalidCombination(String)
     /// A data file named by the config does not exist (from `validateFiles()`).
     case missingDataFile(path: String, workingDirectory: String)
   }
@@ -77,6 +79,8 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
       return "\(location)\(key)expected \(expected), found \(found)"
     case .invalidChoice(let found, let valid):
       return "\(location)\(key)unknown choice '\(found)' (valid choices: \(valid.joined(separator: ", ")))"
+    case .invalidCombination(let message):
+      return "\(location)\(key)\(message)"
     case .missingDataFile(let path, let directory):
       let relative = path.hasPrefix("/") ? "" : " (relative paths are resolved against the current directory '\(directory)')"
       return "\(location)\(key)no such file '\(path)'\(relative)"

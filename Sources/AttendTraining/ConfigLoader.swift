@@ -1,3 +1,4 @@
+import AttendData
 import AttendModel
 import Foundation
 import Yams
@@ -54,18 +55,55 @@ extension ExperimentConfig {
     if let v = try m.bool(.bidirectional) { model.bidirectional = v }
     if let v = try m.choice(.attention, AttentionKind.self) { model.attention = v }
     if let v = try m.choice(.decoderInit, DecoderInit.self) { model.decoderInit = v }
+    if let v = try m.int(.encoderLayers, atLeast: 1) { model.encoderLayers = v }
+    if let v = try m.int(.decoderLayers, atLeast: 1) { model.decoderLayers = v }
+    if let v = try m.number(.dropout, .belowOne) { model.dropout = v }
+    if let v = try m.int(.attentionHeads, atLeast: 1) { model.attentionHeads = v }
+    if let v = try m.choice(.attentionNormalizer, AttentionNormalizer.self) { model.attentionNormalizer = v }
+    if let v = try m.choice(.attentionWindow, AttentionWindow.self) { model.attentionWindow = v }
+    if let v = try m.int(.windowHalfWidth, atLeast: 1) { model.windowHalfWidth = v }
+    if let v = try m.bool(.inputFeeding) { model.inputFeeding = v }
+    if let v = try m.number(.attentionTemperature, .positive) { model.attentionTemperature = v }
+    if let v = try m.number(.decodingTemperature, .positive) { model.decodingTemperature = v }
+    if let v = try m.bool(.hardAttention) { model.hardAttention = v }
+    if let v = try m.bool(.tieEmbeddings) { model.tieEmbeddings = v }
+    if let v = try m.choice(.weightInit, InitScheme.self) { model.weightInit = v }
+    if let v = try m.choice(.recurrentInit, InitScheme.self) { model.recurrentInit = v }
+    if let v = try m.number(.initRange, .positive) { model.initRange = v }
+    try checkModelCombinations(model, m)
 
     // data
     let d = try MappingReader<DataKey>(file: file, section: "data", line: dataNode.keyLine, node: dataNode.value)
     var data = DataConfig(
-      train: try d.requiredPath(.train, meaning: "path to the training corpus, TSV"),
-      dev: try d.requiredPath(.dev, meaning: "path to the development corpus, TSV"))
+      train: try d.requiredPath(.train, meaning: "path to the training corpus: TSV, or the source side of parallel files"),
+      dev: try d.path(.dev, nullable: true))
+    data.trainTarget = try d.path(.trainTarget, nullable: true)
+    data.devTarget = try d.path(.devTarget, nullable: true)
     data.test = try d.path(.test, nullable: true)
+    data.testTarget = try d.path(.testTarget, nullable: true)
+    if let v = try d.int(.sourceColumn, atLeast: 0) { data.sourceColumn = v }
+    if let v = try d.int(.targetColumn, atLeast: 0) { data.targetColumn = v }
+    if let v = try d.int(.devSize, atLeast: 0) { data.devSize = v }
+    if let v = try d.int(.testSize, atLeast: 0) { data.testSize = v }
+    if let v = try d.unsigned(.splitSeed) { data.splitSeed = v }
+    if let v = try d.choice(.badLines, BadLinePolicy.self) { data.badLines = v }
     data.devAlignments = try d.path(.devAlignments, nullable: true)
+    if let v = try d.choice(.normalization, UnicodeNormalization.self) { data.normalization = v }
     if let v = try d.bool(.lowercase) { data.lowercase = v }
+    if let v = try d.bool(.splitPunctuation) { data.splitPunctuation = v }
+    if let v = try d.int(.merges, atLeast: 0) { data.merges = v }
+    if let v = try d.bool(.jointMerges) { data.jointMerges = v }
+    if let v = try d.int(.minLength, atLeast: 1) { data.minLength = v }
     if let v = try d.int(.maxLength, atLeast: 1) { data.maxLength = v }
+    if let v = try d.int(.minSourceLength, atLeast: 1) { data.minSourceLength = v }
+    if let v = try d.int(.maxSourceLength, atLeast: 1) { data.maxSourceLength = v }
+    if let v = try d.int(.minTargetLength, atLeast: 1) { data.minTargetLength = v }
+    if let v = try d.int(.maxTargetLength, atLeast: 1) { data.maxTargetLength = v }
     if let v = try d.int(.minFrequency, atLeast: 1) { data.minFrequency = v }
     if let v = try d.int(.maxVocabulary, atLeast: 0) { data.maxVocabulary = v }
+    if let v = try d.int(.batchTokens, atLeast: 0) { data.batchTokens = v }
+    if let v = try d.bool(.bucketing) { data.bucketing = v }
+    try checkDataCombinations(data, d)
 
     // training
     var training = TrainingConfig()
@@ -82,6 +120,21 @@ extension ExperimentConfig {
     if let v = try t.number(.maxOutputRatio, .positive) { training.maxOutputRatio = v }
     if let v = try t.int(.threads, atLeast: 1) { training.threads = v }
     if let v = try t.path(.checkpointDir, nullable: false) { training.checkpointDir = v }
+    if let v = try t.int(.keepLast, atLeast: 1) { training.keepLast = v }
+    if let v = try t.int(.keepBest, atLeast: 1) { training.keepBest = v }
+    if let v = try t.choice(.evalMetric, EvalMetric.self) { training.evalMetric = v }
+    if let v = try t.int(.patience, atLeast: 0) { training.patience = v }
+    if let v = try t.number(.lrReductionFactor, .positiveUnitInterval) { training.lrReductionFactor = v }
+    if let v = try t.int(.lrPatience, atLeast: 0) { training.lrPatience = v }
+    if let v = try t.number(.minLearningRate, .nonNegative) { training.minLearningRate = v }
+    // AER is measured against data.dev_alignments: without them there is nothing to rank by.
+    if training.evalMetric == .aer && data.devAlignments == nil, let entry = t.entry(.evalMetric) {
+      throw ConfigError(
+        file: file, line: entry.value.mark?.line ?? entry.keyLine, keyPath: "training.eval_metric",
+        problem: .outOfRange(
+          expected: "bleu, chrf or dev_loss, since aer needs gold alignments (or set data.dev_alignments)",
+          found: "'aer'"))
+    }
 
     // logging
     var logging = LoggingConfig(runName: defaultRunName(file: file))
@@ -96,8 +149,11 @@ extension ExperimentConfig {
         path.hasPrefix("/") || base.isEmpty ? path : (base.hasSuffix("/") ? base : base + "/") + path
       }
       data.train = resolve(data.train)
-      data.dev = resolve(data.dev)
+      data.trainTarget = data.trainTarget.map(resolve)
+      data.dev = data.dev.map(resolve)
+      data.devTarget = data.devTarget.map(resolve)
       data.test = data.test.map(resolve)
+      data.testTarget = data.testTarget.map(resolve)
       data.devAlignments = data.devAlignments.map(resolve)
       training.checkpointDir = resolve(training.checkpointDir)
       logging.database = resolve(logging.database)
@@ -108,8 +164,9 @@ extension ExperimentConfig {
   /// Checks that every data file the config names exists; the error names the key and the path.
   public func validateFiles() throws {
     let files: [(String, String?)] = [
-      ("data.train", data.train), ("data.dev", data.dev),
-      ("data.test", data.test), ("data.dev_alignments", data.devAlignments),
+      ("data.train", data.train), ("data.train_target", data.trainTarget), ("data.dev", data.dev),
+      ("data.dev_target", data.devTarget), ("data.test", data.test), ("data.test_target", data.testTarget),
+      ("data.dev_alignments", data.devAlignments),
     ]
     for case let (key, path?) in files {
       var isDirectory: ObjCBool = false
@@ -117,6 +174,78 @@ extension ExperimentConfig {
         throw ConfigError(
           file: nil, line: nil, keyPath: key,
           problem: .missingDataFile(path: path, workingDirectory: FileManager.default.currentDirectoryPath))
+      }
+    }
+  }
+
+  /// The checks between data keys that each look fine alone; the error points at the key to change.
+  /// The model's invalid combinations (ModelConfig.problems), reported at the line of the key
+  /// to change.
+  static func checkModelCombinations(_ model: ModelConfig, _ m: MappingReader<ModelKey>) throws {
+    let written = Set(ModelKey.allCases.filter { m.entry($0) != nil }.map(\.rawValue))
+    guard let problem = model.problems(explicitKeys: written).first else { return }
+    let entry = ModelKey(rawValue: problem.key).flatMap { m.entry($0) }
+    throw ConfigError(
+      file: m.file, line: entry?.value.mark?.line ?? entry?.keyLine ?? m.line, keyPath: "model.\(problem.key)",
+      problem: .invalidCombination(problem.message))
+  }
+
+  static func checkDataCombinations(_ data: DataConfig, _ d: MappingReader<DataKey>) throws {
+    func fail(_ key: DataKey, expected: String, found: String) -> ConfigError {
+      let entry = d.entry(key)
+      return ConfigError(
+        file: d.file, line: entry?.value.mark?.line ?? entry?.keyLine ?? d.line, keyPath: "data.\(key.rawValue)",
+        problem: .outOfRange(expected: expected, found: found))
+    }
+    func missing(_ key: DataKey, meaning: String) -> ConfigError {
+      ConfigError(
+        file: d.file, line: d.entry(key)?.keyLine ?? d.line, keyPath: "data",
+        problem: .missingKey(key.rawValue, meaning: meaning))
+    }
+    if data.dev == nil && data.devSize == 0 {
+      throw missing(.dev, meaning: "path to the development corpus, or set dev_size to carve one off train")
+    }
+    if data.dev != nil && data.devSize > 0 {
+      throw fail(.devSize, expected: "0 when data.dev is given (dev_size carves a dev set off train instead)", found: "'\(data.devSize)'")
+    }
+    if data.test != nil && data.testSize > 0 {
+      throw fail(.testSize, expected: "0 when data.test is given (test_size carves a test set off train instead)", found: "'\(data.testSize)'")
+    }
+    if data.trainTarget == nil {
+      for (key, value) in [(DataKey.devTarget, data.devTarget), (.testTarget, data.testTarget)] where value != nil {
+        throw fail(key, expected: "no \(key.rawValue) while train is a TSV file (set train_target for parallel files)", found: "'\(value!)'")
+      }
+    } else {
+      if data.dev != nil && data.devTarget == nil {
+        throw missing(.devTarget, meaning: "the target side of dev: train is given as parallel files (train + train_target)")
+      }
+      if data.test != nil && data.testTarget == nil {
+        throw missing(.testTarget, meaning: "the target side of test: train is given as parallel files (train + train_target)")
+      }
+    }
+    if data.sourceColumn == data.targetColumn {
+      throw fail(.targetColumn, expected: "a column other than source_column \(data.sourceColumn)", found: "'\(data.targetColumn)'")
+    }
+    let limits = data.lengthLimits
+    if limits.minSource > limits.maxSource {
+      throw fail(
+        d.entry(.minSourceLength) != nil ? .minSourceLength : .minLength,
+        expected: "a minimum source length <= the maximum \(limits.maxSource)", found: "'\(limits.minSource)'")
+    }
+    if limits.minTarget > limits.maxTarget {
+      throw fail(
+        d.entry(.minTargetLength) != nil ? .minTargetLength : .minLength,
+        expected: "a minimum target length <= the maximum \(limits.maxTarget)", found: "'\(limits.minTarget)'")
+    }
+    if let alignments = data.devAlignments {
+      if data.dev == nil {
+        throw fail(.devAlignments, expected: "no dev_alignments for a dev set carved off train (they must match a dev file line by line)", found: "'\(alignments)'")
+      }
+      if data.merges > 0 || data.splitPunctuation {
+        throw fail(
+          .devAlignments,
+          expected: "no dev_alignments with merges > 0 or split_punctuation: true (gold links index whitespace-separated words, the model would see other tokens)",
+          found: "'\(alignments)'")
       }
     }
   }
@@ -146,15 +275,52 @@ enum ModelKey: String, ConfigKey {
   case bidirectional
   case attention
   case decoderInit = "decoder_init"
+  case encoderLayers = "encoder_layers"
+  case decoderLayers = "decoder_layers"
+  case dropout
+  case attentionHeads = "attention_heads"
+  case attentionNormalizer = "attention_normalizer"
+  case attentionWindow = "attention_window"
+  case windowHalfWidth = "window_half_width"
+  case inputFeeding = "input_feeding"
+  case attentionTemperature = "attention_temperature"
+  case decodingTemperature = "decoding_temperature"
+  case hardAttention = "hard_attention"
+  case tieEmbeddings = "tie_embeddings"
+  case weightInit = "weight_init"
+  case recurrentInit = "recurrent_init"
+  case initRange = "init_range"
 }
 
 enum DataKey: String, ConfigKey {
-  case train, dev, test
+  case train
+  case trainTarget = "train_target"
+  case dev
+  case devTarget = "dev_target"
+  case test
+  case testTarget = "test_target"
+  case sourceColumn = "source_column"
+  case targetColumn = "target_column"
+  case devSize = "dev_size"
+  case testSize = "test_size"
+  case splitSeed = "split_seed"
+  case badLines = "bad_lines"
   case devAlignments = "dev_alignments"
+  case normalization
   case lowercase
+  case splitPunctuation = "split_punctuation"
+  case merges
+  case jointMerges = "joint_merges"
+  case minLength = "min_length"
   case maxLength = "max_length"
+  case minSourceLength = "min_source_length"
+  case maxSourceLength = "max_source_length"
+  case minTargetLength = "min_target_length"
+  case maxTargetLength = "max_target_length"
   case minFrequency = "min_frequency"
   case maxVocabulary = "max_vocabulary"
+  case batchTokens = "batch_tokens"
+  case bucketing
 }
 
 enum TrainingKey: String, ConfigKey {
@@ -170,6 +336,13 @@ enum TrainingKey: String, ConfigKey {
   case maxOutputRatio = "max_output_ratio"
   case threads
   case checkpointDir = "checkpoint_dir"
+  case keepLast = "keep_last"
+  case keepBest = "keep_best"
+  case evalMetric = "eval_metric"
+  case patience
+  case lrReductionFactor = "lr_reduction_factor"
+  case lrPatience = "lr_patience"
+  case minLearningRate = "min_learning_rate"
 }
 
 enum LoggingKey: String, ConfigKey {
@@ -289,13 +462,15 @@ struct MappingReader<Key: ConfigKey> {
   }
 
   enum NumberRange {
-    case positive, nonNegative, unitInterval
+    case positive, nonNegative, unitInterval, positiveUnitInterval, belowOne
 
     var expected: String {
       switch self {
       case .positive: return "a number > 0"
       case .nonNegative: return "a number >= 0"
       case .unitInterval: return "a number in [0, 1]"
+      case .positiveUnitInterval: return "a number in (0, 1]"
+      case .belowOne: return "a number in [0, 1)"
       }
     }
 
@@ -304,6 +479,8 @@ struct MappingReader<Key: ConfigKey> {
       case .positive: return x > 0
       case .nonNegative: return x >= 0
       case .unitInterval: return x >= 0 && x <= 1
+      case .positiveUnitInterval: return x > 0 && x <= 1
+      case .belowOne: return x >= 0 && x < 1
       }
     }
   }

@@ -1,3 +1,4 @@
+import AttendData
 import AttendModel
 import Foundation
 
@@ -10,28 +11,134 @@ import Foundation
 // Paths: relative paths in `data`, `training` and `logging` are resolved against the current working
 // directory of the process (not the config file's directory), so run `attend` from the repository root.
 
-/// Where the corpora are and how they are turned into training pairs.
+/// Where the corpora are and how they are turned into training pairs: reading (TSV or line-parallel
+/// files, bad lines), the dev/test split, text preparation (normalisation, punctuation, subwords),
+/// length filtering, vocabularies and batching. TrainingData.swift runs it; docs/data.md explains it.
 public struct DataConfig: Codable, Equatable, Sendable {
-  /// Training corpus: TSV, `source tokens<TAB>target tokens` per line. Required.
+  /// Training corpus: a TSV file (`source<TAB>target` per line, see `sourceColumn`), or, with
+  /// `trainTarget`, the source-side file of two line-parallel plain-text files. Required.
   public var train: String
-  /// Development corpus (same format), used for evaluation during training. Required.
-  public var dev: String
-  /// Test corpus (same format), for `attend evaluate`. Optional.
+  /// The target-side file parallel to `train` (Moses style: `train.en` + `train.fr`); nil when
+  /// `train` is TSV.
+  public var trainTarget: String? = nil
+  /// Development corpus, in the same form as `train`, evaluated during training; nil when
+  /// `devSize` carves the dev set off `train`.
+  public var dev: String?
+  /// The target-side file parallel to `dev` (when `trainTarget` is set).
+  public var devTarget: String? = nil
+  /// Test corpus in the same form, for `attend eval`; nil: none, or carved off by `testSize`.
   public var test: String? = nil
+  /// The target-side file parallel to `test` (when `trainTarget` is set).
+  public var testTarget: String? = nil
+  /// 0-based TSV column of the source side; other columns are ignored. Swapping `sourceColumn`
+  /// and `targetColumn` swaps the translation direction.
+  public var sourceColumn: Int = 0
+  /// 0-based TSV column of the target side.
+  public var targetColumn: Int = 1
+  /// Without `dev`: this many pairs are carved off `train` as the dev set, deterministically for
+  /// `splitSeed`, keeping pairs with the same source sentence on one side (DataSplit).
+  public var devSize: Int = 0
+  /// Without `test`: this many pairs are carved off `train` as a test set and never trained on
+  /// (`attend corpus split` writes the same split to files).
+  public var testSize: Int = 0
+  /// Seed of the dev/test carving.
+  public var splitSeed: UInt64 = 1
+  /// A line that cannot be a pair (invalid UTF-8, no tab, a missing column, an empty side):
+  /// `error` stops with the file and line; `skip` leaves it out, counts it and reports it.
+  public var badLines: BadLinePolicy = .error
   /// Gold word alignments for `dev` in Pharaoh format (`i-j` sure, `i?j` possible), one line per pair.
   public var devAlignments: String? = nil
-  /// Lowercase both sides before building vocabularies.
+  /// Unicode normalisation of every line: none, nfc (composed accents) or nfkc (also folds
+  /// compatibility variants such as ligatures and full-width letters).
+  public var normalization: UnicodeNormalization = .nfc
+  /// Lowercase both sides.
   public var lowercase: Bool = false
-  /// Training pairs with more tokens than this on either side are dropped (dev/test are kept whole).
+  /// Split punctuation from words, reversibly (joiner marks), so `Run!` is `Run ￭!` and the
+  /// output is detokenised back to `Run!`.
+  public var splitPunctuation: Bool = false
+  /// Byte-pair-encoding merges learned from the training data (0 = whole words).
+  public var merges: Int = 0
+  /// Learn one set of merges from both sides together (true) or one per side (false).
+  public var jointMerges: Bool = true
+  /// Training pairs with fewer model tokens than this on a side are dropped.
+  public var minLength: Int = 1
+  /// Pairs with more model tokens than this on a side are dropped (training and dev).
   public var maxLength: Int = 50
-  /// Words seen fewer times than this in training become <unk>.
+  /// Per-side overrides of `minLength` / `maxLength` (nil: the shared value).
+  public var minSourceLength: Int? = nil
+  public var maxSourceLength: Int? = nil
+  public var minTargetLength: Int? = nil
+  public var maxTargetLength: Int? = nil
+  /// Tokens seen fewer times than this in training become <unk>.
   public var minFrequency: Int = 1
-  /// Keep at most this many words per side, most frequent first (0 = no limit).
+  /// Keep at most this many tokens per side, most frequent first, specials included (0 = no limit).
   public var maxVocabulary: Int = 0
+  /// Token-based batching: pairs per batch chosen so that a batch holds at most this many padded
+  /// tokens (0 = sentence batching with `training.batch_size`).
+  public var batchTokens: Int = 0
+  /// Batch sentences of similar length together (less padding).
+  public var bucketing: Bool = true
 
-  public init(train: String, dev: String) {
+  public init(train: String, dev: String?) {
     self.train = train
     self.dev = dev
+  }
+
+  /// The limits of the length filter, per side.
+  public var lengthLimits: LengthLimits {
+    LengthLimits(
+      minSource: minSourceLength ?? minLength, maxSource: maxSourceLength ?? maxLength,
+      minTarget: minTargetLength ?? minLength, maxTarget: maxTargetLength ?? maxLength)
+  }
+
+  /// How the split at `path` (with its target-side file `target`) is read; nil without `path`.
+  public func corpus(_ path: String?, target: String?) -> CorpusSource? {
+    guard let path else { return nil }
+    if let target { return .parallel(source: path, target: target) }
+    return .tsv(path: path, sourceColumn: sourceColumn, targetColumn: targetColumn)
+  }
+
+  // Stored configs (database, checkpoints) written before a key existed read as its default.
+  private enum CodingKeys: String, CodingKey {
+    case train, trainTarget, dev, devTarget, test, testTarget, sourceColumn, targetColumn, devSize
+    case testSize, splitSeed, badLines, devAlignments, normalization, lowercase, splitPunctuation
+    case merges, jointMerges, minLength, maxLength, minSourceLength, maxSourceLength
+    case minTargetLength, maxTargetLength, minFrequency, maxVocabulary, batchTokens, bucketing
+  }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+      try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+    train = try c.decode(String.self, forKey: .train)
+    dev = try c.decodeIfPresent(String.self, forKey: .dev)
+    trainTarget = try c.decodeIfPresent(String.self, forKey: .trainTarget)
+    devTarget = try c.decodeIfPresent(String.self, forKey: .devTarget)
+    test = try c.decodeIfPresent(String.self, forKey: .test)
+    testTarget = try c.decodeIfPresent(String.self, forKey: .testTarget)
+    devAlignments = try c.decodeIfPresent(String.self, forKey: .devAlignments)
+    sourceColumn = try value(.sourceColumn, sourceColumn)
+    targetColumn = try value(.targetColumn, targetColumn)
+    devSize = try value(.devSize, devSize)
+    testSize = try value(.testSize, testSize)
+    splitSeed = try value(.splitSeed, splitSeed)
+    badLines = try value(.badLines, badLines)
+    normalization = try value(.normalization, UnicodeNormalization.none)  // what older runs did
+    lowercase = try value(.lowercase, lowercase)
+    splitPunctuation = try value(.splitPunctuation, splitPunctuation)
+    merges = try value(.merges, merges)
+    jointMerges = try value(.jointMerges, jointMerges)
+    minLength = try value(.minLength, minLength)
+    maxLength = try value(.maxLength, maxLength)
+    minSourceLength = try c.decodeIfPresent(Int.self, forKey: .minSourceLength)
+    maxSourceLength = try c.decodeIfPresent(Int.self, forKey: .maxSourceLength)
+    minTargetLength = try c.decodeIfPresent(Int.self, forKey: .minTargetLength)
+    maxTargetLength = try c.decodeIfPresent(Int.self, forKey: .maxTargetLength)
+    minFrequency = try value(.minFrequency, minFrequency)
+    maxVocabulary = try value(.maxVocabulary, maxVocabulary)
+    batchTokens = try value(.batchTokens, batchTokens)
+    bucketing = try value(.bucketing, bucketing)
   }
 }
 
@@ -61,6 +168,21 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   public var threads: Int = 2
   /// Directory for checkpoints; a run writes to `checkpointDir/<run_name>/`.
   public var checkpointDir: String = "checkpoints"
+  /// Step checkpoints kept besides the best ones: the newest this many (`latest` is the newest).
+  public var keepLast: Int = 2
+  /// Step checkpoints kept for their dev metric: the best this many (`best` is the best).
+  public var keepBest: Int = 1
+  /// The dev metric that picks the best checkpoint and drives early stopping and the
+  /// learning-rate reduction: bleu, chrf, dev_loss or aer (aer needs `data.devAlignments`).
+  public var evalMetric: EvalMetric = .bleu
+  /// Stop after this many evaluations in a row without a better `evalMetric` (0 = never stop early).
+  public var patience: Int = 0
+  /// On a plateau, multiply the learning rate by this factor, in (0, 1].
+  public var lrReductionFactor: Double = 0.5
+  /// A plateau is this many evaluations in a row without improvement (0 = never reduce).
+  public var lrPatience: Int = 0
+  /// The learning rate is never reduced below this.
+  public var minLearningRate: Double = 0
 
   public init() {}
 }

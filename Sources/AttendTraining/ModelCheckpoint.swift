@@ -18,65 +18,55 @@ public struct CheckpointHeader: Codable, Equatable, Sendable {
   public var devBLEU: Double?
   public var bestBLEU: Double?
   public var createdAt: String
+  // Format version 2 (docs/checkpoint-format.md, "Header"). Optional, so version 1 headers,
+  // which lack them, still decode.
+  /// The evaluation this checkpoint was written after: what ranks it for `best` and `keep_best`.
+  public var metric: CheckpointMetric? = nil
+  /// Training checkpoints: the run's progress (step, data position, random states, schedule).
+  public var trainingState: TrainingState? = nil
+  /// Training checkpoints: the optimizer's settings and step; its moments are tensors.
+  public var optimizer: OptimizerState? = nil
+  /// Hash of the training pairs as ids: a resume refuses data that changed since.
+  public var dataFingerprint: String? = nil
+  /// The run's id in the training log (`logging.database`): a resume continues that run.
+  public var runID: Int64? = nil
+  /// Checkpoints written by `attend average`: the files averaged, in order.
+  public var averagedFrom: [String]? = nil
+  /// How text becomes the model's tokens and back (normalisation, lowercasing, punctuation
+  /// splitting, subword merges), as training did it. Nil in checkpoints written before it was
+  /// stored: those models saw whole words split at whitespace (`LoadedModel.preprocessing`).
+  public var preprocessing: TextPreprocessing? = nil
 }
 
 /// A trained model with everything needed to translate with it.
 public struct LoadedModel {
   public let header: CheckpointHeader
   public let model: Seq2Seq
-  public var tokenizer: Tokenizer { Tokenizer(lowercase: header.experiment.data.lowercase) }
+  public var tokenizer: Tokenizer { preprocessing.source.tokenizer }
+  /// The text preparation the model was trained with (whole words for older checkpoints).
+  public var preprocessing: TextPreprocessing {
+    header.preprocessing ?? .wholeWords(lowercase: header.experiment.data.lowercase)
+  }
+  /// Lines to ids and ids to lines, exactly as in training.
+  public var pipeline: TextPipeline {
+    TextPipeline(
+      preprocessing: preprocessing, sourceVocabulary: header.sourceVocabulary,
+      targetVocabulary: header.targetVocabulary)
+  }
 }
 
 public enum ModelCheckpoint {
-  public struct LoadError: Error, CustomStringConvertible {
-    public let description: String
-  }
-
-  /// Saves the model's parameters (tensor names as in the parameter store) with `header`.
-  /// Atomic: an existing file at `path` is replaced only by a complete new one.
+  /// Saves the model's parameters (tensor names as in the parameter store) with `header` as a
+  /// model checkpoint (kind 1: translate, export, average; no resume). Atomic: an existing file
+  /// at `path` is replaced only by a complete new one. Training checkpoints: `saveTraining`.
   public static func save(_ model: Seq2Seq, header: CheckpointHeader, to path: String) throws {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys]
-    let json = try encoder.encode(header)
-    let store = model.parameters
-    let tensors = store.infos.map { info in
-      CheckpointTensor(
-        name: info.name, shape: info.shape,
-        values: Array(UnsafeBufferPointer(start: store.values.pointer + info.offset, count: info.count)))
-    }
-    try Checkpoint.write(Checkpoint(header: Array(json), tensors: tensors), to: path)
+    try write(parameters: model.parameters, moments: nil, header: header, kind: .model, to: path)
   }
 
-  /// Loads a checkpoint written by `save`, checking that every tensor the model expects is
-  /// there with the right shape.
+  /// Loads a model or training checkpoint of any readable format version for translation,
+  /// checking the header against the tensors and every tensor the model needs (see
+  /// CheckpointLoading.swift).
   public static func load(from path: String) throws -> LoadedModel {
-    let checkpoint = try Checkpoint.read(from: path)
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    let header: CheckpointHeader
-    do {
-      header = try decoder.decode(CheckpointHeader.self, from: Data(checkpoint.header))
-    } catch {
-      throw LoadError(description: "\(path): the checkpoint header is not an Attend model header (\(error))")
-    }
-    guard header.kind == "attend-model" else {
-      throw LoadError(description: "\(path): checkpoint kind '\(header.kind)', expected 'attend-model'")
-    }
-    let model = Seq2Seq(config: header.model, seed: 0)
-    let byName = Dictionary(checkpoint.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    for info in model.parameters.infos {
-      guard let tensor = byName[info.name] else {
-        throw LoadError(description: "\(path): tensor '\(info.name)' is missing")
-      }
-      guard tensor.shape == info.shape, tensor.values.count == info.count else {
-        throw LoadError(
-          description: "\(path): tensor '\(info.name)' has shape \(tensor.shape), the model expects \(info.shape)")
-      }
-      tensor.values.withUnsafeBufferPointer {
-        (model.parameters.values.pointer + info.offset).update(from: $0.baseAddress!, count: info.count)
-      }
-    }
-    return LoadedModel(header: header, model: model)
+    try read(from: path).loaded
   }
 }

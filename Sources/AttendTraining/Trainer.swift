@@ -29,8 +29,10 @@ public struct TrainingSummary: Sendable {
 /// `run()` reads top-down: prepare everything, then loop { step; log; evaluate }, then finish.
 public final class Trainer {
   public let config: ExperimentConfig
-  /// Where progress lines go (standard output by default).
-  public var log: (String) -> Void = { print($0) }
+  /// Console output: a live progress line on a terminal, plain lines otherwise (TrainingProgress).
+  public var progress = TrainingProgress()
+  /// Where messages go: through `progress` by default, so they never tear its live line.
+  public lazy var log: (String) -> Void = { [unowned self] in self.progress.message($0) }
 
   // Set up by `prepare()`.
   var data: TrainingData!
@@ -42,6 +44,8 @@ public final class Trainer {
   var state: TrainingState!
   let workspace = Workspace()
   var evaluator: Evaluator!
+  /// Gold alignments of the dev pairs (`data.dev_alignments`), for AER; nil without.
+  var goldAlignments: [[AlignmentLink]]?
   var db: TrainingLog!
   var runID: Int64 = 0
   var runDirectory = ""
@@ -49,6 +53,17 @@ public final class Trainer {
   var wallStart = Date()
   var lastBLEU = 0.0
   var losses: [Double] = []
+  /// `attend train --resume`: continue from the run's newest checkpoint (Trainer+Checkpoints.swift).
+  public var resume = false
+  /// `attend train --overwrite`: start afresh even though the run directory holds checkpoints,
+  /// deleting them. Without it (and without `resume`) such a directory is refused.
+  public var overwrite = false
+  var checkpoints: CheckpointDirectory!
+  /// The header of the checkpoint this run resumed from.
+  var resumedFrom: CheckpointHeader?
+  /// Set when the run stops between evaluations: the state checkpoints keep, from before the
+  /// final evaluation, so that a resume continues as if the run had never stopped.
+  var stateAtStop: TrainingState?
 
   public init(config: ExperimentConfig) {
     self.config = config
@@ -62,10 +77,15 @@ public final class Trainer {
     try prepare()
     do {
       try trainLoop()
-      if state.lastEvaluatedStep != state.step { try evaluate() }
+      if state.lastEvaluatedStep != state.step {
+        stateAtStop = state
+        try evaluate()
+      }
       try db.flush()
       try db.finishRun(runID: runID, status: .completed, finalStep: state.step, bestBLEU: state.bestBLEU)
+      progress.finish()
     } catch {
+      progress.finish()
       try? db.flush()
       try? db.finishRun(runID: runID, status: .failed, finalStep: state.step, bestBLEU: state.bestBLEU)
       throw error
@@ -82,6 +102,7 @@ public final class Trainer {
 
   func prepare() throws {
     let cfg = config
+    try openRunDirectory()
     try BLAS.load()
     BLAS.threads = cfg.training.threads
     data = try TrainingData(config: cfg.data)
@@ -90,35 +111,44 @@ public final class Trainer {
     modelConfig.targetVocabularySize = data.targetVocabulary.count
     resolved = cfg
     resolved.model = modelConfig
-    log(
-      "data: \(data.train.count) training pairs (\(data.droppedTooLong) dropped as longer than "
-        + "\(cfg.data.maxLength) tokens), \(data.dev.count) dev pairs; vocabularies: "
-        + "\(data.sourceVocabulary.count) source, \(data.targetVocabulary.count) target")
+    // What reading, carving, filtering and the vocabularies did (skips and drops counted by reason).
+    for line in data.report.lines { log("data: " + line) }
     log("blas: \(BLAS.summary)")
 
     model = Seq2Seq(config: modelConfig, seed: cfg.training.seed)
     adam = Adam(parameterCount: model.parameters.count)
-    batcher = Batcher(pairs: data.train, batchSize: cfg.training.batchSize, seed: cfg.training.seed)
+    batcher = data.makeBatcher(batchSize: cfg.training.batchSize, seed: cfg.training.seed)
     rng = RandomGenerator(seed: cfg.training.seed &+ 0x5EED)
     state = TrainingState(batcher: batcher.state, randomState: rng.stateWords, learningRate: cfg.training.learningRate)
     evaluator = Evaluator(batchSize: max(cfg.training.batchSize, 64), maxOutputRatio: cfg.training.maxOutputRatio)
+    // BLEU/chrF score text: subwords merged and punctuation reattached, on both sides.
+    evaluator.detokenize = { [target = data.preprocessing.target] in target.text($0) }
+    goldAlignments = try cfg.data.devAlignments.map {
+      try GoldAlignments.read(
+        path: $0, sourceLengths: data.dev.map(\.source.count), targetLengths: data.dev.map(\.target.count),
+        each: "dev pair kept from \(cfg.data.dev ?? cfg.data.train) (pairs beyond the length limits are dropped)")
+    }
     log("model: \(model.parameters.count) parameters")
 
     let databaseDirectory = (cfg.logging.database as NSString).deletingLastPathComponent
     if !databaseDirectory.isEmpty {
       try FileManager.default.createDirectory(atPath: databaseDirectory, withIntermediateDirectories: true)
     }
+    try restoreIfResuming()
     db = try TrainingLog(path: cfg.logging.database)
-    runID = try db.startRun(
-      name: cfg.logging.runName, configJSON: resolved.jsonString(), seed: Int64(bitPattern: cfg.training.seed),
-      sourceVocabularySize: data.sourceVocabulary.count, targetVocabularySize: data.targetVocabulary.count,
-      trainPairs: data.train.count, blas: BLAS.summary)
-    runDirectory = (cfg.training.checkpointDir as NSString).appendingPathComponent(cfg.logging.runName)
-    try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+    let continuedRun = try continueLoggedRun()
+    if let continuedRun {
+      runID = continuedRun
+    } else {
+      runID = try db.startRun(
+        name: cfg.logging.runName, configJSON: resolved.jsonString(), seed: Int64(bitPattern: cfg.training.seed),
+        sourceVocabularySize: data.sourceVocabulary.count, targetVocabularySize: data.targetVocabulary.count,
+        trainPairs: data.train.count, blas: BLAS.summary, devPairs: data.dev.count)
+    }
 
     // Probe sentences: the first dev pairs; their attention is logged at every evaluation.
     probes = Array(data.dev.prefix(min(cfg.logging.probes, data.dev.count)))
-    try db.logProbes(runID: runID, probes: probes.map { ($0.source, $0.target) })
+    if continuedRun == nil { try db.logProbes(runID: runID, probes: probes.map { ($0.source, $0.target) }) }
   }
 
   // MARK: The loop
@@ -129,6 +159,7 @@ public final class Trainer {
     if batcher.epoch >= t.epochs { return true }
     if t.maxSteps > 0 && state.step >= t.maxSteps { return true }
     if t.timeLimitMinutes > 0 && Date().timeIntervalSince(wallStart) >= t.timeLimitMinutes * 60 { return true }
+    if t.patience > 0 && state.evaluationsWithoutImprovement >= t.patience { return true }
     return false
   }
 
@@ -146,6 +177,9 @@ public final class Trainer {
       state.trainingSeconds += Date().timeIntervalSince(stepStart)
       state.trainingTokens += tokens
       interval.add(lossSum: lossSum, tokens: tokens, gradientNorm: Double(norm))
+      progress.step(
+        step: state.step, epoch: batcher.epoch, batch: batcher.positionInEpoch, batchesPerEpoch: batcher.batchesPerEpoch,
+        epochs: config.training.epochs, maxSteps: config.training.maxSteps, lossSum: lossSum, tokens: tokens)
       if state.step % config.logging.logEvery == 0 {
         try logInterval(&interval)
       }
@@ -175,10 +209,13 @@ public final class Trainer {
       tokensPerSecond: Double(interval.tokens) / max(seconds, 1e-9),
       elapsedSeconds: Date().timeIntervalSince(wallStart))
     try db.logStep(record)
-    log(
-      String(
-        format: "step %d  epoch %d  loss %.4f  ppl %.2f  |g| %.3f  %.0f tok/s  %.1fs", state.step, batcher.epoch + 1,
-        meanLoss, record.perplexity, record.gradNorm, record.tokensPerSecond, record.elapsedSeconds))
+    // On a terminal the live progress line shows this; files and pipes get one line per interval.
+    if !progress.isTerminal {
+      log(
+        String(
+          format: "step %d  epoch %d  loss %.4f  ppl %.2f  |g| %.3f  %.0f tok/s  %.1fs", state.step, batcher.epoch + 1,
+          meanLoss, record.perplexity, record.gradNorm, record.tokensPerSecond, record.elapsedSeconds))
+    }
     interval = IntervalStatistics()
   }
 
@@ -186,24 +223,61 @@ public final class Trainer {
 
   func evaluate() throws {
     let evalStart = Date()
+    let t = config.training
     let result = evaluator.evaluate(
-      model, dev: data.dev, encoded: data.devEncoded, targetVocabulary: data.targetVocabulary, workspace: workspace)
+      model, dev: data.dev, encoded: data.devEncoded, targetVocabulary: data.targetVocabulary,
+      goldAlignments: goldAlignments, workspace: workspace)
     lastBLEU = result.bleu.score
     state.lastEvaluatedStep = state.step
     try db.logEvaluation(
       runID: runID, step: state.step, devLoss: result.loss, bleu: result.bleu.score,
-      bleuSignature: BLEU.signature, elapsedSeconds: Date().timeIntervalSince(wallStart))
+      bleuSignature: evaluator.bleu.signature(referenceCount: 1), elapsedSeconds: Date().timeIntervalSince(wallStart),
+      chrF: result.chrF.score, aer: result.alignment?.errorRate,
+      chrFSignature: evaluator.chrF.signature(referenceCount: 1))
     try logProbeAlignments()
-    let isBest = state.bestBLEU.map { result.bleu.score > $0 } ?? true
-    if isBest {
-      state.bestBLEU = result.bleu.score
-      state.bestStep = state.step
-    }
-    try saveCheckpoints(devBLEU: result.bleu.score, isBest: isBest)
+    // The config guarantees gold alignments when the metric is AER, so the value exists.
+    let value = result.value(t.evalMetric) ?? .nan
+    let isBest = recordEvaluation(metric: value, bleu: result.bleu.score)
+    try saveCheckpoints(metric: CheckpointMetric(name: t.evalMetric.rawValue, value: value, higherIsBetter: t.evalMetric.higherIsBetter))
+    let aer = result.alignment.map { String(format: "  AER %.3f", $0.errorRate) } ?? ""
     log(
       String(
-        format: "eval  step %d  dev loss %.4f  BLEU %.2f%@  (%.1fs)", state.step, result.loss, result.bleu.score,
-        isBest ? "  best" : "", Date().timeIntervalSince(evalStart)))
+        format: "eval  step %d  dev loss %.4f  BLEU %.2f  chrF %.2f%@%@  (%.1fs)", state.step, result.loss,
+        result.bleu.score, result.chrF.score, aer, isBest ? "  best" : "", Date().timeIntervalSince(evalStart)))
+    if t.patience > 0 && state.evaluationsWithoutImprovement >= t.patience {
+      log(
+        "early stopping: no better dev \(t.evalMetric.rawValue) in \(t.patience) evaluations; "
+          + "the best was at step \(state.bestStep)")
+    }
+  }
+
+  /// Takes in one evaluation's `eval_metric` value: whether it is the best so far (strictly, so a
+  /// tie keeps the earlier checkpoint), the counts behind early stopping, and the learning-rate
+  /// reduction after `lr_patience` evaluations without improvement.
+  func recordEvaluation(metric value: Double, bleu: Double) -> Bool {
+    let t = config.training
+    let isBest = state.bestMetric.map { t.evalMetric.higherIsBetter ? value > $0 : value < $0 } ?? !value.isNaN
+    if isBest {
+      state.bestMetric = value
+      state.bestBLEU = bleu
+      state.bestStep = state.step
+      state.evaluationsWithoutImprovement = 0
+      state.plateauEvaluations = 0
+      return true
+    }
+    state.evaluationsWithoutImprovement += 1
+    state.plateauEvaluations += 1
+    if t.lrPatience > 0 && state.plateauEvaluations >= t.lrPatience {
+      state.plateauEvaluations = 0
+      let reduced = max(t.minLearningRate, state.learningRate * t.lrReductionFactor)
+      if reduced < state.learningRate {
+        log(
+          "learning rate \(state.learningRate) → \(reduced): no better dev \(t.evalMetric.rawValue) in "
+            + "\(t.lrPatience) evaluations")
+        state.learningRate = reduced
+      }
+    }
+    return false
   }
 
   /// Greedy-translates the probe sentences and logs their attention matrices.
@@ -218,20 +292,25 @@ public final class Trainer {
     }
   }
 
-  /// Writes latest.ckpt, and best.ckpt when this evaluation is the best so far.
-  func saveCheckpoints(devBLEU: Double, isBest: Bool) throws {
+  /// Writes this step's training checkpoint, then moves the `latest`/`best` pointers and prunes
+  /// old step files (keep_last, keep_best): see CheckpointDirectory.
+  func saveCheckpoints(metric: CheckpointMetric) throws {
     state.batcher = batcher.state
     state.randomState = rng.stateWords
+    var saved: TrainingState = stateAtStop ?? state
+    saved.batcher = batcher.state
+    saved.randomState = rng.stateWords
     let header = CheckpointHeader(
       experiment: resolved, model: model.config, sourceVocabulary: data.sourceVocabulary,
       targetVocabulary: data.targetVocabulary, runName: config.logging.runName, step: state.step,
-      epoch: batcher.epoch, devBLEU: devBLEU, bestBLEU: state.bestBLEU,
-      createdAt: ISO8601DateFormatter().string(from: Date()))
-    try ModelCheckpoint.save(model, header: header, to: latestPath)
-    try db.logCheckpoint(runID: runID, step: state.step, path: latestPath, bleu: devBLEU, isBest: false)
-    if isBest {
-      try ModelCheckpoint.save(model, header: header, to: bestPath)
-      try db.logCheckpoint(runID: runID, step: state.step, path: bestPath, bleu: devBLEU, isBest: true)
-    }
+      epoch: batcher.epoch, devBLEU: lastBLEU, bestBLEU: state.bestBLEU,
+      createdAt: ISO8601DateFormatter().string(from: Date()), metric: metric, trainingState: saved,
+      dataFingerprint: ResumeCheck.dataFingerprint(train: data.train, dev: data.devEncoded), runID: runID,
+      preprocessing: data.preprocessing)
+    let path = checkpoints.path(step: state.step)
+    try ModelCheckpoint.saveTraining(model, adam: adam, header: header, to: path)
+    try checkpoints.record(step: state.step, metric: metric)
+    try db.logCheckpoint(
+      runID: runID, step: state.step, path: path, bleu: lastBLEU, isBest: checkpoints.best?.step == state.step)
   }
 }

@@ -138,4 +138,99 @@ final class BatcherTests: XCTestCase {
     XCTAssertEqual(batches.map(\.size), [10, 10, 3])
     XCTAssertEqual(batches.flatMap(\.pairIndices), data.map(\.index))
   }
+
+  // MARK: - Token-based batching
+
+  /// Pairs of very different lengths (1…60 tokens; a target about as long as its source, as in
+  /// real corpora), so token budgets matter.
+  private func varied(_ count: Int) -> [EncodedPair] {
+    var state: UInt64 = 77
+    func next(_ bound: Int) -> Int {  // a fixed linear congruential sequence
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Int(state >> 33) % bound
+    }
+    return (0..<count).map { i in
+      let s = 1 + next(60)
+      let t = max(1, s + next(7) - 3)
+      return EncodedPair(
+        source: (0..<s).map { _ in Int32(4 + next(20)) },
+        target: (0..<t).map { _ in Int32(4 + next(20)) }, index: 500 + i)
+    }
+  }
+
+  func testTokenBatchesStayWithinTheBudgetAndVisitEveryPairOncePerEpoch() {
+    let data = varied(700)
+    for bucketing in [true, false] {
+      var batcher = Batcher(pairs: data, policy: .tokens(400), seed: 3, bucketing: bucketing)
+      for batches in epochs(&batcher, 3) {
+        XCTAssertEqual(batches.flatMap(\.pairIndices).sorted(), data.map(\.index))
+        for batch in batches {
+          let cost = batch.size * max(batch.sourceLength, batch.targetLength)
+          XCTAssertTrue(cost <= 400 || batch.size == 1, "\(batch.size) pairs cost \(cost)")
+        }
+      }
+    }
+  }
+
+  func testAPairOverTheBudgetIsTrainedAlone() {
+    let data = varied(50)
+    var batcher = Batcher(pairs: data, policy: .tokens(30), seed: 1)
+    let batches = epochs(&batcher, 1)[0]
+    XCTAssertEqual(batches.flatMap(\.pairIndices).sorted(), data.map(\.index))
+    let longAlone = batches.filter { $0.size == 1 && max($0.sourceLength, $0.targetLength) > 30 }
+    XCTAssertGreaterThan(longAlone.count, 0)
+  }
+
+  func testTokenBatchesHoldMoreShortPairsThanLongOnes() {
+    let data = varied(2000)
+    var batcher = Batcher(pairs: data, policy: .tokens(1200), seed: 9)
+    let batches = epochs(&batcher, 1)[0]
+    let short = batches.filter { $0.sourceLength < 15 && $0.targetLength < 15 }.map(\.size)
+    let long = batches.filter { $0.sourceLength > 50 || $0.targetLength > 50 }.map(\.size)
+    XCTAssertGreaterThan(short.min() ?? 0, long.max() ?? .max)
+    // Bucketed batches are nearly full.
+    let used = batches.map { Double($0.size * max($0.sourceLength, $0.targetLength)) / 1200 }
+    XCTAssertGreaterThan(used.reduce(0, +) / Double(used.count), 0.8)
+  }
+
+  func testTokenBatchesPadOnlyAtTheEnd() {
+    var batcher = Batcher(pairs: varied(300), policy: .tokens(500), seed: 2)
+    for _ in 0..<60 {
+      let batch = batcher.nextBatch()
+      let b = batch.size
+      for i in 0..<b {
+        for p in 0..<batch.sourceLength {
+          XCTAssertEqual(batch.sourceTokens[p * b + i] == SpecialToken.pad, p >= Int(batch.sourceLengths[i]))
+        }
+        for p in 0..<batch.targetLength {
+          XCTAssertEqual(batch.targetOutput[p * b + i] == SpecialToken.pad, p >= Int(batch.targetLengths[i]))
+        }
+      }
+    }
+  }
+
+  func testTokenBatcherRestoresFromStateAndContinuesIdentically() throws {
+    let data = varied(400)
+    var original = Batcher(pairs: data, policy: .tokens(600), seed: 12)
+    let perEpoch = original.batchesPerEpoch
+    for _ in 0..<(perEpoch + 5) { _ = original.nextBatch() }
+    XCTAssertEqual(original.epoch, 1)
+    let saved = try JSONEncoder().encode(original.state)
+    var restored = try Batcher(
+      pairs: data, policy: .tokens(600), state: try JSONDecoder().decode(BatcherState.self, from: saved))
+    for _ in 0..<(2 * perEpoch + 10) {
+      XCTAssertEqual(restored.nextBatch().pairIndices, original.nextBatch().pairIndices)
+      XCTAssertEqual(restored.epoch, original.epoch)
+      XCTAssertEqual(restored.positionInEpoch, original.positionInEpoch)
+    }
+  }
+
+  func testTokenRestoreRejectsAStateOverASmallerBudget() {
+    let data = varied(200)
+    let batcher = Batcher(pairs: data, policy: .tokens(900), seed: 1)
+    XCTAssertThrowsError(try Batcher(pairs: data, policy: .tokens(100), state: batcher.state)) { error in
+      XCTAssertTrue("\(error)".contains("padded tokens; expected at most 100"), "\(error)")
+    }
+    XCTAssertNoThrow(try Batcher(pairs: data, policy: .tokens(900), state: batcher.state))
+  }
 }

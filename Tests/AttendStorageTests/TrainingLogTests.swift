@@ -24,16 +24,16 @@ final class TrainingLogTests: XCTestCase {
     try log.database.scalarInt("SELECT count(*) FROM \(table)")
   }
 
-  func testSchemaIsCreatedWithUserVersion1AndItsViewsAreQueryable() throws {
+  func testSchemaIsCreatedAtTheCurrentUserVersionAndItsViewsAreQueryable() throws {
     let log = try makeLog()
-    XCTAssertEqual(try log.database.userVersion, 1)
+    XCTAssertEqual(try log.database.userVersion, 2)
     let names = try log.database.query(
       "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
     ).map { "\($0[0].textValue!):\($0[1].textValue!)" }
     for table in ["runs", "steps", "evaluations", "checkpoints", "probes", "alignments"] {
       XCTAssertTrue(names.contains("table:\(table)"), "missing table \(table) in \(names)")
     }
-    for view in ["best_evaluations", "alignment_argmax", "latest_alignments"] {
+    for view in ["best_evaluations", "alignment_argmax", "latest_alignments", "alignment_entropy"] {
       XCTAssertTrue(names.contains("view:\(view)"), "missing view \(view)")
       XCTAssertEqual(try log.database.query("SELECT * FROM \(view)"), [])
     }
@@ -50,10 +50,10 @@ final class TrainingLogTests: XCTestCase {
   func testNewerSchemaVersionIsRefusedWithAClearError() throws {
     let path = try makeTemporaryDirectory() + "/training.sqlite"
     _ = try TrainingLog(path: path)
-    try SQLiteDatabase(path: path).setUserVersion(2)
+    try SQLiteDatabase(path: path).setUserVersion(3)
     XCTAssertThrowsError(try TrainingLog(path: path)) { error in
       XCTAssertEqual(
-        error as? TrainingLogError, .newerSchema(path: path, found: 2, supported: 1))
+        error as? TrainingLogError, .newerSchema(path: path, found: 3, supported: 2))
       XCTAssertTrue("\(error)".contains("newer than this build supports"))
     }
   }
@@ -320,6 +320,6 @@ final class TrainingLogTests: XCTestCase {
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 0)
-    XCTAssertEqual(text, "1\ntoy-reverse|running\n1\nthe>le\ncat>chat\n")
+    XCTAssertEqual(text, "2\ntoy-reverse|running\n1\nthe>le\ncat>chat\n")
   }
 }

@@ -74,6 +74,8 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(t.maxOutputRatio, 2.0)
     XCTAssertEqual(t.threads, 2)
     XCTAssertEqual(t.checkpointDir, "checkpoints")
+    XCTAssertEqual(t.keepLast, 2)
+    XCTAssertEqual(t.keepBest, 1)
     XCTAssertEqual(config.logging.runName, "my-run")
     XCTAssertEqual(config.logging.database, "runs/attend.sqlite")
     XCTAssertEqual(config.logging.logEvery, 50)
@@ -128,6 +130,8 @@ final class ConfigTests: XCTestCase {
         max_output_ratio: 1.5
         threads: 1
         checkpoint_dir: /tmp/ck
+        keep_last: 4
+        keep_best: 3
       logging:
         run_name: custom
         database: db.sqlite
@@ -156,6 +160,8 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(config.training.maxOutputRatio, 1.5)
     XCTAssertEqual(config.training.threads, 1)
     XCTAssertEqual(config.training.checkpointDir, "/tmp/ck")
+    XCTAssertEqual(config.training.keepLast, 4)
+    XCTAssertEqual(config.training.keepBest, 3)
     XCTAssertEqual(config.logging.runName, "custom")
     XCTAssertEqual(config.logging.database, "db.sqlite")
     XCTAssertEqual(config.logging.logEvery, 5)
@@ -227,11 +233,24 @@ final class ConfigTests: XCTestCase {
     let expected = """
       {
         "data" : {
+          "bad_lines" : "error",
+          "batch_tokens" : 0,
+          "bucketing" : true,
           "dev" : "corpora/x/dev.tsv",
+          "dev_size" : 0,
+          "joint_merges" : true,
           "lowercase" : false,
           "max_length" : 50,
           "max_vocabulary" : 0,
+          "merges" : 0,
           "min_frequency" : 1,
+          "min_length" : 1,
+          "normalization" : "nfc",
+          "source_column" : 0,
+          "split_punctuation" : false,
+          "split_seed" : 1,
+          "target_column" : 1,
+          "test_size" : 0,
           "train" : "corpora/x/train.tsv"
         },
         "logging" : {
@@ -242,13 +261,28 @@ final class ConfigTests: XCTestCase {
         },
         "model" : {
           "attention" : "bahdanau",
+          "attention_heads" : 1,
+          "attention_normalizer" : "softmax",
           "attention_size" : 128,
+          "attention_temperature" : 1,
+          "attention_window" : "global",
           "bidirectional" : true,
           "decoder_init" : "bridge",
+          "decoder_layers" : 1,
+          "decoding_temperature" : 1,
+          "dropout" : 0,
           "embedding_size" : 128,
+          "encoder_layers" : 1,
+          "hard_attention" : false,
           "hidden_size" : 128,
+          "init_range" : 0.1,
+          "input_feeding" : true,
+          "recurrent_init" : "xavier",
           "source_vocabulary_size" : 0,
-          "target_vocabulary_size" : 0
+          "target_vocabulary_size" : 0,
+          "tie_embeddings" : false,
+          "weight_init" : "xavier",
+          "window_half_width" : 10
         },
         "training" : {
           "batch_size" : 64,
@@ -256,9 +290,16 @@ final class ConfigTests: XCTestCase {
           "clip_norm" : 1,
           "epochs" : 10,
           "eval_every" : 500,
+          "eval_metric" : "bleu",
+          "keep_best" : 1,
+          "keep_last" : 2,
           "learning_rate" : 0.001,
+          "lr_patience" : 0,
+          "lr_reduction_factor" : 0.5,
           "max_output_ratio" : 2,
           "max_steps" : 0,
+          "min_learning_rate" : 0,
+          "patience" : 0,
           "seed" : 1,
           "teacher_forcing" : 1,
           "threads" : 2,
@@ -290,7 +331,10 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(
       error?.description,
       "configs/test.yaml:5: unknown key 'hiden_size' in 'model' (did you mean 'hidden_size'? valid keys: "
-        + "embedding_size, hidden_size, attention_size, bidirectional, attention, decoder_init)")
+        + "embedding_size, hidden_size, attention_size, bidirectional, attention, decoder_init, encoder_layers, "
+        + "decoder_layers, dropout, attention_heads, attention_normalizer, attention_window, window_half_width, "
+        + "input_feeding, attention_temperature, decoding_temperature, hard_attention, tie_embeddings, "
+        + "weight_init, recurrent_init, init_range)")
   }
 
   func testUnknownKeyFarFromAnyValidKeyListsValidKeysWithoutSuggestion() {
@@ -377,10 +421,75 @@ final class ConfigTests: XCTestCase {
   func testUnknownChoiceListsTheValidChoices() {
     let error = assertConfigError(Self.minimal + "\nmodel:\n  attention: luong\n", line: 5, [])
     XCTAssertEqual(
-      error?.description, "configs/test.yaml:5: model.attention: unknown choice 'luong' (valid choices: bahdanau)")
+      error?.description,
+      "configs/test.yaml:5: model.attention: unknown choice 'luong' (valid choices: bahdanau, dot, general, concat, scaled-dot)")
     assertConfigError(
       Self.minimal + "\nmodel:\n  decoder_init: zeros\n", line: 5,
-      ["model.decoder_init", "unknown choice 'zeros' (valid choices: bridge)"])
+      ["model.decoder_init", "unknown choice 'zeros' (valid choices: bridge, last, mean, zero)"])
+    assertConfigError(
+      Self.minimal + "\nmodel:\n  attention_window: local\n", line: 5,
+      ["model.attention_window", "unknown choice 'local' (valid choices: global, local-m, local-p)"])
+  }
+
+  func testEveryModelKeyIsRead() throws {
+    let config = try parse(
+      Self.minimal + """
+
+        model:
+          attention: general
+          attention_heads: 2
+          attention_normalizer: sparsemax
+          attention_window: local-p
+          window_half_width: 4
+          input_feeding: false
+          attention_temperature: 0.5
+          decoding_temperature: 2
+          hard_attention: true
+          encoder_layers: 2
+          decoder_layers: 3
+          decoder_init: mean
+          dropout: 0.25
+          tie_embeddings: true
+          embedding_size: 128
+          weight_init: uniform
+          recurrent_init: orthogonal
+          init_range: 0.05
+        """)
+    let m = config.model
+    XCTAssertEqual(m.attention, .general)
+    XCTAssertEqual(m.attentionHeads, 2)
+    XCTAssertEqual(m.attentionNormalizer, .sparsemax)
+    XCTAssertEqual(m.attentionWindow, .localP)
+    XCTAssertEqual(m.windowHalfWidth, 4)
+    XCTAssertEqual(m.inputFeeding, false)
+    XCTAssertEqual(m.attentionTemperature, 0.5)
+    XCTAssertEqual(m.decodingTemperature, 2)
+    XCTAssertEqual(m.hardAttention, true)
+    XCTAssertEqual(m.encoderLayers, 2)
+    XCTAssertEqual(m.decoderLayers, 3)
+    XCTAssertEqual(m.decoderInit, .mean)
+    XCTAssertEqual(m.dropout, 0.25)
+    XCTAssertEqual(m.tieEmbeddings, true)
+    XCTAssertEqual(m.weightInit, .uniform)
+    XCTAssertEqual(m.recurrentInit, .orthogonal)
+    XCTAssertEqual(m.initRange, 0.05)
+  }
+
+  func testInvalidModelCombinationPointsAtTheKeyToChange() {
+    let error = assertConfigError(
+      Self.minimal + "\nmodel:\n  hidden_size: 64\n  attention: dot\n", line: 6,
+      ["model.attention: 'dot' scores h_t · h̄_s", "128 wide, hidden_size 64", "set bidirectional: false"])
+    if case .invalidCombination = error?.problem {} else { XCTFail("\(String(describing: error))") }
+    assertConfigError(
+      Self.minimal + "\nmodel:\n  attention_size: 6\n  attention_heads: 4\n", line: 6,
+      ["model.attention_heads", "choose a divisor of 6"])
+    assertConfigError(
+      Self.minimal + "\nmodel:\n  input_feeding: true\n", line: 5,
+      ["model.input_feeding", "belongs to Luong's decoder", "remove input_feeding"])
+    assertConfigError(
+      Self.minimal + "\nmodel:\n  attention: general\n  embedding_size: 32\n  tie_embeddings: yes\n", line: 7,
+      ["model.tie_embeddings", "make them equal or set tie_embeddings: false"])
+    assertConfigError(Self.minimal + "\nmodel:\n  dropout: 1\n", line: 5, ["model.dropout", "expected a number in [0, 1), found '1'"])
   }
 
   func testMissingRequiredKeyPointsAtItsSection() {
@@ -393,7 +502,7 @@ final class ConfigTests: XCTestCase {
       """, line: 3, [])
     XCTAssertEqual(
       error?.description,
-      "configs/test.yaml:3: missing required key 'dev' in 'data' (path to the development corpus, TSV)")
+      "configs/test.yaml:3: missing required key 'dev' in 'data' (path to the development corpus, or set dev_size to carve one off train)")
   }
 
   func testRequiredKeyWithoutValuePointsAtTheKey() {

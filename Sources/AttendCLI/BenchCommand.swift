@@ -1,0 +1,279 @@
+import ArgumentParser
+import AttendData
+import AttendKernels
+import AttendModel
+import AttendTraining
+import Foundation
+
+/// `attend bench`: the speed figures of BENCHMARKS.md, measured here and now.
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure training and decoding speed, start-up time and memory on this machine.",
+    discussion: """
+      Runs the `small` (E=H=128, batch 32, unidirectional) and `medium` (E=H=256, batch 64,
+      bidirectional) Bahdanau models on synthetic data (lengths 5–12, vocabulary 5,000) and, when
+      its files exist, on the Tatoeba English–French tutorial split. Figures are medians over
+      --repeats runs. Set ATTEND_BLAS_CORETYPE to compare OpenBLAS kernel paths.
+      """)
+
+  @Option(help: "Timed repeats per measurement (the median is reported).")
+  var repeats: Int = 3
+
+  @Option(help: "Training steps per timed repeat.")
+  var steps: Int = 20
+
+  @Option(help: "Config whose data section defines the Tatoeba benchmark corpus (skipped if its files are missing).")
+  var tatoebaConfig: String = "configs/tatoeba-en-fr.yaml"
+
+  @Option(help: "Write the results as JSON to this file.")
+  var json: String?
+
+  @Option(help: "Directory for the benchmark's corpora and checkpoints (default: a temporary directory).")
+  var workDirectory: String?
+
+  @Flag(help: "Also run the PyTorch reference (scripts/bench_pytorch.py) on the same data and weights and print the ratios.")
+  var compare = false
+
+  @Option(help: "Python with torch for --compare (default: $ATTEND_PYTHON, /opt/attend-ref/bin/python, python3).")
+  var python: String?
+
+  func validate() throws {
+    if repeats < 1 || steps < 1 { throw ValidationError("--repeats and --steps must be at least 1") }
+  }
+
+  func run() throws {
+    try reportingErrors {
+      try BLAS.load()
+      BLAS.threads = 2
+      var results: [String: Any] = [:]
+      let work = workDirectory ?? NSTemporaryDirectory() + "attend-bench-\(getpid())"
+      try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+      say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(BLAS.summary)")
+      results["blas"] = BLAS.summary
+
+      // sgemm peak at model-sized shapes.
+      let gemms = Benchmark.sgemm(repeats: max(repeats, 5))
+      for g in gemms { say(String(format: "sgemm %4d×%4d×%4d   %6.1f GFLOP/s", g.m, g.n, g.k, g.gflops)) }
+      let peak = gemms.map(\.gflops).max() ?? 0
+      results["sgemm_peak_gflops"] = peak
+
+      // Synthetic corpus: reverse task, lengths 5–12, vocabulary 5,000.
+      let synthetic = ToyCorpus.generate(
+        task: .reverse, seed: 11, trainCount: max(20_000, 64 * steps), devCount: 256, testCount: 0, minLength: 5,
+        maxLength: 12, vocabularySize: 5000)
+      try synthetic.write(to: work + "/synthetic")
+      let corpora: [(String, TrainingData)] = try {
+        var list: [(String, TrainingData)] = []
+        var data = DataConfig(train: work + "/synthetic/train.tsv", dev: work + "/synthetic/dev.tsv")
+        data.maxLength = 50
+        list.append(("synthetic", try TrainingData(config: data)))
+        if FileManager.default.fileExists(atPath: tatoebaConfig) {
+          let tatoeba = try ExperimentConfig.load(path: tatoebaConfig)
+          if FileManager.default.fileExists(atPath: tatoeba.data.train) {
+            list.append(("tatoeba", try TrainingData(config: tatoeba.data)))
+          } else {
+            say("tatoeba: skipped (\(tatoeba.data.train) not found)")
+          }
+        }
+        return list
+      }()
+
+      var training: [[String: Any]] = []
+      var referenceNames: [String] = []
+      for setup in [Benchmark.Setup.small(), Benchmark.Setup.medium()] {
+        for (corpusName, data) in corpora {
+          var batcher = Batcher(pairs: data.train, batchSize: setup.batchSize, seed: 1)
+          let batches = (0..<steps).map { _ in batcher.nextBatch() }
+          let model = Benchmark.model(
+            setup, sourceVocabulary: data.sourceVocabulary.count, targetVocabulary: data.targetVocabulary.count)
+          if compare {
+            let name = "\(setup.name)-\(corpusName)"
+            try Benchmark.writeReference(
+              model, name: name, directory: work, extra: ["batches": batches.map(Benchmark.referenceBatch)])
+            referenceNames.append(name)
+          }
+          let r = Benchmark.training(model: model, batches: batches, repeats: repeats)
+          say(
+            String(
+              format: "train %@ %@ %8.0f target tok/s   %6.1f GFLOP/s (%.0f%% of sgemm peak)   V=%d",
+              pad(setup.name, 7), pad(corpusName, 9), r.tokensPerSecond, r.gflops, 100 * r.gflops / max(peak, 1e-9),
+              data.targetVocabulary.count))
+          training.append([
+            "model": setup.name, "corpus": corpusName, "tokens_per_second": r.tokensPerSecond,
+            "runs": r.allTokensPerSecond, "gflops": r.gflops, "fraction_of_peak": r.gflops / max(peak, 1e-9),
+            "target_vocabulary": data.targetVocabulary.count, "parameters": r.parameters,
+          ])
+        }
+      }
+      results["training"] = training
+
+      // Greedy decoding, batch 64, medium model (untrained weights: a fixed, full-length workload).
+      let (_, data) = corpora[corpora.count - 1]
+      var config = Benchmark.Setup.medium().model
+      config.sourceVocabularySize = data.sourceVocabulary.count
+      config.targetVocabularySize = data.targetVocabulary.count
+      let model = Seq2Seq(config: config, seed: 1)
+      let sources = Array(data.devEncoded.map(\.source).prefix(256))
+      if compare {
+        try Benchmark.writeReference(
+          model, name: "decode", directory: work,
+          extra: ["decode_sources": sources.map { $0.map(Int.init) }, "max_length_ratio": 2.0])
+      }
+      let greedy = Benchmark.greedy(model: model, sources: sources, repeats: repeats)
+      say(String(format: "greedy decoding (medium, batch 64)   %8.0f sentences/s", greedy))
+      results["greedy_sentences_per_second"] = greedy
+      let beam = Benchmark.beamLatency(model: model, sources: Array(sources.prefix(20)), beamSize: 5)
+      say(String(format: "beam-5 decoding (medium, one sentence at a time)   %7.2f ms/sentence", beam * 1000))
+      results["beam5_seconds_per_sentence"] = beam
+      results["peak_rss_mib"] = Benchmark.peakResidentMiB
+      say(String(format: "peak memory of this benchmark process   %6.1f MiB", Benchmark.peakResidentMiB))
+
+      // Start-up: process start to first translation, and peak memory of a training process.
+      let checkpoint = try trainTinyCheckpoint(in: work)
+      let startup = try timeFirstTranslation(checkpoint: checkpoint)
+      say(String(format: "attend translate, start to first translation   %6.3f s (median of %d)", startup, 10))
+      results["time_to_first_translation_seconds"] = startup
+      if corpora.count > 1 {
+        let rss = try peakMemoryOfTraining(config: tatoebaConfig, work: work)
+        say(String(format: "peak memory, attend train (%@, 40 steps)   %6.1f MiB", tatoebaConfig, rss))
+        results["training_peak_rss_mib"] = rss
+      }
+      if compare {
+        try comparePyTorch(work: work, names: referenceNames, ours: results, checkpoint: checkpoint)
+      }
+      if let json {
+        let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: json))
+        say("results: \(json)")
+      }
+    }
+  }
+
+  /// Runs scripts/bench_pytorch.py on the workload written above and prints Attend ÷ PyTorch.
+  func comparePyTorch(work: String, names: [String], ours: [String: Any], checkpoint: String) throws {
+    let candidates = [python, ProcessInfo.processInfo.environment["ATTEND_PYTHON"], "/opt/attend-ref/bin/python", "/usr/bin/python3"]
+      .compactMap { $0 }
+    guard let interpreter = candidates.first(where: { hasTorch($0) }) else {
+      say("pytorch reference: skipped (no python with torch among \(candidates.joined(separator: ", ")))")
+      return
+    }
+    let plan: [String: Any] = ["training": names, "decode": "decode", "repeats": repeats]
+    try JSONSerialization.data(withJSONObject: plan).write(to: URL(fileURLWithPath: work + "/workload.json"))
+    let loaded = try ModelCheckpoint.load(from: checkpoint)
+    try Benchmark.writeReference(
+      loaded.model, name: "startup", directory: work,
+      extra: ["decode_sources": [loaded.header.sourceVocabulary.encode(["1", "2", "3", "4", "5"]).map(Int.init)]])
+    say("pytorch reference: \(interpreter) scripts/bench_pytorch.py (2 threads) ...")
+    let output = try runCapturing(interpreter, ["scripts/bench_pytorch.py", work])
+    guard let theirs = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+      throw ValidationError("scripts/bench_pytorch.py printed no JSON result")
+    }
+    var startupTimes: [Double] = []
+    for _ in 0..<5 {
+      startupTimes.append(Benchmark.seconds { _ = try? runCapturing(interpreter, ["scripts/bench_pytorch.py", work, "--startup"]) })
+    }
+    say("")
+    say("                                         Attend      PyTorch \(theirs["torch"] ?? "?")    ratio")
+    let oursTraining = ours["training"] as? [[String: Any]] ?? []
+    let theirsTraining = theirs["training"] as? [[String: Any]] ?? []
+    for (mine, other) in zip(oursTraining, theirsTraining) {
+      let a = mine["tokens_per_second"] as? Double ?? 0, b = other["tokens_per_second"] as? Double ?? 0
+      row("train \(mine["model"] ?? "") \(mine["corpus"] ?? "") (tok/s)", a, b, a / max(b, 1e-9))
+    }
+    let g = ours["greedy_sentences_per_second"] as? Double ?? 0
+    let tg = theirs["greedy_sentences_per_second"] as? Double ?? 0
+    row("greedy decoding (sentences/s)", g, tg, g / max(tg, 1e-9))
+    let beam = (ours["beam5_seconds_per_sentence"] as? Double ?? 0) * 1000
+    let tbeam = (theirs["beam5_seconds_per_sentence"] as? Double ?? 0) * 1000
+    row("beam-5 latency (ms/sentence, lower wins)", beam, tbeam, beam / max(tbeam, 1e-9))
+    let startup = ours["time_to_first_translation_seconds"] as? Double ?? 0
+    let tstartup = Benchmark.median(startupTimes)
+    row("start to first translation (s, lower wins)", startup, tstartup, startup / max(tstartup, 1e-9))
+    let rss = ours["peak_rss_mib"] as? Double ?? 0, trss = theirs["peak_rss_mib"] as? Double ?? 0
+    row("peak memory, same work (MiB, lower wins)", rss, trss, rss / max(trss, 1e-9))
+  }
+
+  func row(_ label: String, _ a: Double, _ b: Double, _ ratio: Double) {
+    say(String(format: "%@ %10.2f  %12.2f  %7.2f×", pad(label, 40), a, b, ratio))
+  }
+
+  func hasTorch(_ interpreter: String) -> Bool {
+    guard FileManager.default.isExecutableFile(atPath: interpreter) else { return false }
+    return (try? runCapturing(interpreter, ["-c", "import torch"])) != nil
+  }
+
+  /// Runs a program to completion; returns its standard output, throws on a non-zero exit.
+  @discardableResult
+  func runCapturing(_ program: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw ValidationError("\(program) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+    }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+  }
+
+  func say(_ line: String) {
+    print(line)
+    fflush(stdout)
+  }
+
+  /// Trains the shipped reverse task for a few steps in `work` and returns its checkpoint path.
+  func trainTinyCheckpoint(in work: String) throws -> String {
+    var experiment = try ExperimentConfig.load(path: "configs/reverse.yaml")
+    experiment.training.maxSteps = 20
+    experiment.training.evalEvery = 20
+    experiment.training.checkpointDir = work + "/checkpoints"
+    experiment.logging.database = work + "/bench.sqlite"
+    experiment.logging.runName = "bench"
+    let trainer = Trainer(config: experiment)
+    trainer.log = { _ in }
+    return try trainer.run().latestCheckpoint
+  }
+
+  var executable: String { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0] }
+
+  func timeFirstTranslation(checkpoint: String) throws -> Double {
+    var times: [Double] = []
+    for _ in 0..<10 {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: executable)
+      process.arguments = ["translate", "--checkpoint", checkpoint, "1 2 3 4 5"]
+      process.standardOutput = FileHandle.nullDevice
+      let start = DispatchTime.now().uptimeNanoseconds
+      try process.run()
+      process.waitUntilExit()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+      if process.terminationStatus != 0 { throw ValidationError("attend translate failed while timing start-up") }
+    }
+    return Benchmark.median(times)
+  }
+
+  /// Runs `attend train` on `config` for 40 steps in a child process and returns its peak RSS.
+  func peakMemoryOfTraining(config: String, work: String) throws -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = [
+      "train", "--config", config, "--max-steps", "40", "--run-name", "bench-memory",
+      "--database", work + "/memory.sqlite", "--checkpoint-dir", work + "/checkpoints",
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+  }
+}
