@@ -8,7 +8,7 @@ import XCTest
 final class CommandLineTests: XCTestCase {
   func testEverySubcommandIsListedInTheRootHelp() {
     let help = AttendCommand.helpMessage()
-    for name in ["train", "translate", "corpus", "info"] {
+    for name in ["train", "translate", "corpus", "info", "bench", "eval", "runs", "report"] {
       XCTAssertTrue(help.contains(name), "root help lists \(name)")
     }
   }
