@@ -1,6 +1,9 @@
 import AttendKernels
 
-/// Additive attention exactly as Bahdanau, Cho & Bengio (2014) define it:
+@testable import AttendModel
+
+/// Test oracle: the first, single-purpose implementation of additive attention, exactly as
+/// Bahdanau, Cho & Bengio (2014) define it, kept to cross-check the general `Attention`:
 ///
 ///     e_ij = v_a · tanh(W_a s_{i-1} + U_a h_j)      α_ij = softmax_j(e_ij) over real positions
 ///     c_i  = Σ_j α_ij h_j
