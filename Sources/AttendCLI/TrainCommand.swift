@@ -13,6 +13,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Stop after this many steps (overrides training.max_steps).")
   var maxSteps: Int?
 
+  @Option(help: "Stop after this many epochs (overrides training.epochs).")
+  var epochs: Int?
+
   @Option(help: "Run name (overrides logging.run_name).")
   var runName: String?
 
@@ -25,7 +28,7 @@ struct TrainCommand: ParsableCommand {
   @Flag(
     help: """
       Continue the run from its newest checkpoint (checkpoint_dir/<run_name>/latest.ckpt), exactly \
-      as if it had never stopped. Raise --max-steps or training.epochs to train further.
+      as if it had never stopped. Raise --epochs or --max-steps to train further.
       """)
   var resume = false
 
@@ -33,6 +36,8 @@ struct TrainCommand: ParsableCommand {
   var overwrite = false
 
   func validate() throws {
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    if let maxSteps, maxSteps < 0 { throw ValidationError("--max-steps must be at least 0 (0: no limit), got \(maxSteps)") }
     if resume && overwrite {
       throw ValidationError("--resume continues the run's checkpoints and --overwrite deletes them: choose one")
     }
@@ -42,6 +47,7 @@ struct TrainCommand: ParsableCommand {
     try reportingErrors {
       var experiment = try ExperimentConfig.load(path: config)
       if let maxSteps { experiment.training.maxSteps = maxSteps }
+      if let epochs { experiment.training.epochs = epochs }
       if let runName { experiment.logging.runName = runName }
       if let database { experiment.logging.database = database }
       if let checkpointDir { experiment.training.checkpointDir = checkpointDir }

@@ -20,6 +20,14 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(train.maxSteps, 7)
   }
 
+  func testTrainRejectsZeroEpochsNamingTheFlag() {
+    XCTAssertThrowsError(try AttendCommand.parseAsRoot(["train", "--config", "c.yaml", "--epochs", "0"])) { error in
+      XCTAssertTrue(AttendCommand.message(for: error).contains("--epochs must be at least 1"))
+    }
+    let parsed = try? AttendCommand.parseAsRoot(["train", "--config", "c.yaml", "--epochs", "5", "--resume"])
+    XCTAssertEqual((parsed as? TrainCommand)?.epochs, 5)
+  }
+
   func testTrainWithoutConfigIsAUsageError() {
     XCTAssertThrowsError(try AttendCommand.parseAsRoot(["train"])) { error in
       XCTAssertTrue(AttendCommand.message(for: error).contains("--config"))
