@@ -22,6 +22,10 @@ public struct TrainingSummary: Sendable {
   public var tokensPerSecond: Double
   /// Mean training loss of every logged interval, in order (for reproducibility checks).
   public var losses: [Double]
+  /// The metric that chose the best checkpoint (`training.eval_metric`) and its best value;
+  /// `bestBLEU` is the BLEU at that same step.
+  public var evalMetric: EvalMetric = .bleu
+  public var bestMetric: Double? = nil
 }
 
 /// Runs one experiment: data, model, Adam, evaluation, checkpoints and the SQLite log.
@@ -95,7 +99,8 @@ public final class Trainer {
       bestBLEU: state.bestBLEU ?? 0, bestStep: state.bestStep, lastBLEU: lastBLEU,
       latestCheckpoint: latestPath, bestCheckpoint: bestPath,
       seconds: Date().timeIntervalSince(wallStart),
-      tokensPerSecond: Double(state.trainingTokens) / max(state.trainingSeconds, 1e-9), losses: losses)
+      tokensPerSecond: Double(state.trainingTokens) / max(state.trainingSeconds, 1e-9), losses: losses,
+      evalMetric: config.training.evalMetric, bestMetric: state.bestMetric)
   }
 
   // MARK: Preparation

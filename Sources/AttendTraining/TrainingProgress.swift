@@ -163,12 +163,23 @@ public final class TrainingProgress {
   }
 
   /// The report printed when training ends.
+  /// Which evaluation was best and why: by BLEU, or by the configured `eval_metric` with the BLEU
+  /// it had then.
+  static func bestLine(_ s: TrainingSummary) -> String {
+    if s.evalMetric == .bleu {
+      return String(format: "best dev BLEU %.2f at step %d; last %.2f", s.bestBLEU, s.bestStep, s.lastBLEU)
+    }
+    return String(
+      format: "best dev %@ %.4f at step %d (BLEU %.2f there); last BLEU %.2f", s.evalMetric.rawValue,
+      s.bestMetric ?? .nan, s.bestStep, s.bestBLEU, s.lastBLEU)
+  }
+
   public static func summary(_ s: TrainingSummary, database: String) -> String {
     var lines = [
       String(
         format: "done: %d steps, %d epochs in %@; %@ target tokens/s (evaluation excluded)", s.steps, s.epochs,
         formatDuration(s.seconds), compact(s.tokensPerSecond)),
-      String(format: "best dev BLEU %.2f at step %d; last %.2f", s.bestBLEU, s.bestStep, s.lastBLEU),
+      bestLine(s),
     ]
     if let last = s.losses.last { lines.append(String(format: "last training loss %.4f", last)) }
     lines.append("checkpoints: \(s.bestCheckpoint) (best), \(s.latestCheckpoint) (latest)")

@@ -91,6 +91,17 @@ final class TrainingProgressTests: XCTestCase {
       TrainingProgress.summary(summary, database: "/tmp/x.sqlite").contains("attend runs --database /tmp/x.sqlite"))
   }
 
+  func testSummaryNamesTheMetricThatChoseTheBestCheckpoint() {
+    var summary = TrainingSummary(
+      runID: 1, runName: "toy", steps: 400, epochs: 2, bestBLEU: 97.5, bestStep: 300, lastBLEU: 96,
+      latestCheckpoint: "l.ckpt", bestCheckpoint: "b.ckpt", seconds: 10, tokensPerSecond: 1000, losses: [])
+    summary.evalMetric = .aer
+    summary.bestMetric = 0.125
+    XCTAssertTrue(
+      TrainingProgress.summary(summary, database: "runs/attend.sqlite")
+        .contains("best dev aer 0.1250 at step 300 (BLEU 97.50 there); last BLEU 96.00"))
+  }
+
   func testDurationsAndRatesAreCompact() {
     XCTAssertEqual(TrainingProgress.formatDuration(0.4), "0:00")
     XCTAssertEqual(TrainingProgress.formatDuration(75), "1:15")
