@@ -14,7 +14,7 @@ struct ExportCommand: ParsableCommand {
       the dev set with the exported weights in PyTorch and compares with `attend translate`.
       """)
 
-  @Option(help: "The checkpoint to export.")
+  @Option(name: .shortAndLong, help: "The checkpoint to export.")
   var checkpoint: String
 
   @Option(help: "Output file (.safetensors); replaced atomically if it exists.")

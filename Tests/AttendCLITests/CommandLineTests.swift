@@ -28,6 +28,11 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual((parsed as? TrainCommand)?.epochs, 5)
   }
 
+  func testCheckpointTakingCommandsAcceptTheShortCheckpointFlag() throws {
+    XCTAssertNotNil(try AttendCommand.parseAsRoot(["translate", "-c", "x.ckpt"]) as? TranslateCommand)
+    XCTAssertNotNil(try AttendCommand.parseAsRoot(["export", "-c", "x.ckpt", "--safetensors", "y"]) as? ExportCommand)
+  }
+
   func testTrainWithoutConfigIsAUsageError() {
     XCTAssertThrowsError(try AttendCommand.parseAsRoot(["train"])) { error in
       XCTAssertTrue(AttendCommand.message(for: error).contains("--config"))
