@@ -1,23 +1,32 @@
 import Foundation
 
-/// Line-oriented UTF-8 file access shared by the corpus and alignment readers and writers.
-enum TextFile {
+/// Line-oriented UTF-8 file access: the one implementation behind the corpus and alignment
+/// readers and writers and the CLI's plain-text inputs and outputs.
+public enum TextFile {
   /// The lines of the file at `path`.
   ///
   /// Lines end at "\n"; a "\r" before it is dropped ("\r\n" files read the same), a UTF-8
   /// byte-order mark at the start is dropped, and the empty piece after a final newline is not a
   /// line. Each line is validated as UTF-8 on its own, so the error names the offending line.
-  static func readLines(path: String) throws -> [String] {
-    try readLinesAllowingInvalidUTF8(path: path).enumerated().map { i, line in
-      guard let line else { throw DataError.invalidUTF8(path: path, line: i + 1) }
-      return line
-    }
+  public static func readLines(path: String) throws -> [String] {
+    try lines(in: try readBytes(path: path), name: path)
   }
 
   /// The lines of the file at `path`, as `readLines` cuts them, with nil for each line whose
   /// bytes are not valid UTF-8 (so a reader can skip that line and go on).
-  static func readLinesAllowingInvalidUTF8(path: String) throws -> [String?] {
-    let bytes = try readBytes(path: path)
+  public static func readLinesAllowingInvalidUTF8(path: String) throws -> [String?] {
+    lines(in: try readBytes(path: path))
+  }
+
+  /// `bytes` cut into lines as `readLines` cuts a file; `name` is the file named in errors.
+  public static func lines(in bytes: [UInt8], name: String) throws -> [String] {
+    try lines(in: bytes).enumerated().map { i, line in
+      guard let line else { throw DataError.invalidUTF8(path: name, line: i + 1) }
+      return line
+    }
+  }
+
+  static func lines(in bytes: [UInt8]) -> [String?] {
     var lines: [String?] = []
     var start = 0
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
@@ -32,7 +41,7 @@ enum TextFile {
   }
 
   /// Writes `lines`, each followed by "\n", replacing the file atomically.
-  static func writeLines(_ lines: [String], path: String) throws {
+  public static func writeLines(_ lines: [String], path: String) throws {
     var text = ""
     text.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
     for line in lines {
