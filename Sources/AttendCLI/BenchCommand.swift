@@ -49,6 +49,8 @@ struct BenchCommand: ParsableCommand {
       var results: [String: Any] = [:]
       let work = workDirectory ?? NSTemporaryDirectory() + "attend-bench-\(getpid())"
       try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+      // A directory we made up is ours to remove; one the user named is kept for inspection.
+      defer { if workDirectory == nil { try? FileManager.default.removeItem(atPath: work) } }
       say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(BLAS.summary)")
       results["blas"] = BLAS.summary
 
