@@ -65,6 +65,11 @@ public enum BLAS {
   /// addition per product. Not synchronised: read it only while one thread issues products.
   nonisolated(unsafe) public static var countedFLOPs: Double = 0
 
+  /// Whether products of a few rows with a transposed weight matrix (a decoder step of one
+  /// sentence or one beam) run on `SmallRowsGemm` instead of OpenBLAS. On by default; the
+  /// benchmark turns it off to measure both.
+  nonisolated(unsafe) public static var usesSmallRowsKernel = true
+
   /// Row-major `C = alpha * op(A) * op(B) + beta * C`; op(A): M×K, op(B): K×N, C: M×N.
   @inline(__always)
   public static func gemm(
@@ -73,8 +78,13 @@ public enum BLAS {
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     if m == 0 || n == 0 { return }
-    if case .failure(let error) = loadResult { fatalError("\(error)") }
     countedFLOPs += 2 * Double(m) * Double(n) * Double(k)
+    if !transA && transB && m <= SmallRowsGemm.maxRows && usesSmallRowsKernel {
+      SmallRowsGemm.multiplyTransposed(
+        m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+      return
+    }
+    if case .failure(let error) = loadResult { fatalError("\(error)") }
     attend_sgemm(
       transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b,
       Int32(ldb), beta, c, Int32(ldc))
