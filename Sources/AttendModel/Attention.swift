@@ -146,9 +146,15 @@ public struct Attention {
     let dValues = FloatBuffer(count: 0)  // [S*B, C]
     let dMixed = FloatBuffer(count: 0)  // [B, C]
     let scratch = FloatBuffer(count: 0)  // [S] sparsemax's sorted scores, then dα in backward
+    /// Whether `pre` holds every step (for backward) or only the current one (forward only).
+    var keepsEveryStep = true
     public init() {}
 
-    func prepare(_ att: Attention, batch b: Int, sourceLength s: Int, steps t: Int) {
+    /// Step i's block of `pre`.
+    @inline(__always) func preStep(_ i: Int) -> Int { keepsEveryStep ? i : 0 }
+
+    func prepare(_ att: Attention, batch b: Int, sourceLength s: Int, steps t: Int, keepsEveryStep: Bool = true) {
+      self.keepsEveryStep = keepsEveryStep
       let (c, a, n) = (att.contextSize, att.attentionSize, att.heads)
       let keyCount = att.keysAreEncoderStates ? 0 : s * b * att.keySize
       keys.resize(keyCount)
@@ -157,7 +163,7 @@ public struct Attention {
       dValues.resize(n > 1 ? s * b * c : 0)
       mixed.resize(n > 1 ? t * b * c : 0)
       dMixed.resize(n > 1 ? b * c : 0)
-      pre.resize(att.kind.isAdditive ? t * s * b * a : 0)
+      pre.resize(att.kind.isAdditive ? (keepsEveryStep ? t : 1) * s * b * a : 0)
       align.resize(t * b * n * s)
       weights.resize(t * b * n * s)
       position.resize(att.window == .localP ? t * b : 0)
@@ -185,6 +191,7 @@ public struct Attention {
 
   /// Zeroes the key and value gradients before the first (that is, last) step's backward.
   public func beginBackward(_ act: Activations) {
+    precondition(act.keepsEveryStep, "attention backward needs a workspace prepared for training")
     act.dKeys.zero()
     act.dValues.zero()
   }
@@ -294,7 +301,7 @@ public struct Attention {
           let q = projected + bi * ldp + k * dh, vk = vp + k * dh
           for j in lo..<hi {
             let key = keys + (j * b + bi) * ldk + k * dh
-            let p = act.pre.pointer + (i * s * b + j * b + bi) * a + k * dh
+            let p = act.pre.pointer + (act.preStep(i) * s * b + j * b + bi) * a + k * dh
             var acc = Float16x()
             var x = 0
             while x < dh {
@@ -418,7 +425,7 @@ public struct Attention {
           let vk = vp + k * dh, dvk = dv + k * dh
           for j in lo..<hi {
             let de = dAlpha[j] * invT
-            let p = act.pre.pointer + (i * s * b + j * b + bi) * a + k * dh
+            let p = act.pre.pointer + (act.preStep(i) * s * b + j * b + bi) * a + k * dh
             let dk = dKeys + (j * b + bi) * ldk + k * dh
             var x = 0
             while x < dh {

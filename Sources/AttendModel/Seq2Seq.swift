@@ -422,8 +422,7 @@ public final class Seq2Seq {
     backward computeGradients: Bool
   ) -> (lossSum: Double, tokens: Int) {
     let (b, t) = (batch.size, batch.targetLength)
-    ws.prepare(batch: batch, model: self, decoderSteps: t)
-    ws.mode = computeGradients ? .training : .scoring
+    ws.prepare(batch: batch, model: self, decoderSteps: t, mode: computeGradients ? .training : .scoring)
     if dropoutActive(ws) { sampleDropout(ws, rng: &rng) }
     encode(ws)
     let rows = t * b

@@ -17,7 +17,8 @@ public final class Workspace {
   public private(set) var batch = 0
   public private(set) var sourceLength = 0
   public private(set) var decoderSteps = 0
-  /// `prepare` sets `.decoding` (what search needs); the model's training pass sets its own.
+  /// Set by `prepare`: `.decoding` unless asked (what search needs); the model's training and
+  /// scoring passes ask for theirs.
   public internal(set) var mode: ForwardMode = .decoding
   var sourceTokens: [Int32] = []
   var sourceLengths: [Int32] = []
@@ -55,7 +56,10 @@ public final class Workspace {
 
   /// Sizes the buffers for a batch and `decoderSteps` decoder steps; decoder inputs are the
   /// batch's teacher-forced inputs when they cover that many steps, `<s>` then padding otherwise.
-  public func prepare(batch: Batch, model m: Seq2Seq, decoderSteps t: Int) {
+  /// Sizes every buffer for `batch` and `t` decoder steps. Only `.training` keeps what backward
+  /// needs of every step (the additive attention's tanh features); the other modes reuse one
+  /// step's room, which is most of an evaluation's memory otherwise.
+  public func prepare(batch: Batch, model m: Seq2Seq, decoderSteps t: Int, mode: ForwardMode = .decoding) {
     let (b, s) = (batch.size, batch.sourceLength)
     self.batch = b
     sourceLength = s
@@ -68,12 +72,12 @@ public final class Workspace {
       decoderInputs = [Int32](repeating: SpecialToken.pad, count: t * b)
       for bi in 0..<b { decoderInputs[bi] = SpecialToken.bos }
     }
-    mode = .decoding
+    self.mode = mode
     let (e, h, c, v) = (m.e, m.h, m.c, m.targetVocabularySize)
     let (zw, gw, ow) = (m.zWidth, m.gWidth, m.outputInputSize)
     let dropout = m.config.dropout > 0
     encoder.prepare(m.encoder, batch: b, sourceLength: s, lengths: batch.sourceLengths, dropout: dropout)
-    attention.prepare(m.attention, batch: b, sourceLength: s, steps: t)
+    attention.prepare(m.attention, batch: b, sourceLength: s, steps: t, keepsEveryStep: mode == .training)
     while layers.count < m.layers.count { layers.append(DecoderLayer.Activations()) }
     if layers.count > m.layers.count { layers.removeLast(layers.count - m.layers.count) }
     for (l, layer) in layers.enumerated() {
