@@ -203,7 +203,8 @@ def main():
         r = train(workload, name, plan["repeats"])
         r["name"] = name
         results["training"].append(r)
-    results.update(decode(workload, plan["decode"], plan["repeats"]))
+    if plan.get("decode"):
+        results.update(decode(workload, plan["decode"], plan["repeats"]))
     results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(results))
 

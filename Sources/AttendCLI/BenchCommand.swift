@@ -11,10 +11,11 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Measure training and decoding speed, start-up time and memory on this machine.",
     discussion: """
-      Runs the `small` (E=H=128, batch 32, unidirectional) and `medium` (E=H=256, batch 64,
-      bidirectional) Bahdanau models on synthetic data (lengths 5–12, vocabulary 5,000) and, when
-      its files exist, on the Tatoeba English–French tutorial split. Figures are medians over
-      --repeats runs. Set ATTEND_BLAS_CORETYPE to compare OpenBLAS kernel paths.
+      Runs the `small` (E=H=128, batch 32, unidirectional, Bahdanau) and `medium` (E=H=256, \
+      batch 64, bidirectional; Bahdanau, and Luong general with input feeding as `medium-luong`) \
+      models on synthetic data (lengths 5–12, vocabulary 5,000) and, when its files exist, on the \
+      Tatoeba English–French tutorial split. Figures are medians over --repeats runs. Set \
+      ATTEND_BLAS_CORETYPE to compare OpenBLAS kernel paths.
       """)
 
   @Option(help: "Timed repeats per measurement (the median is reported).")
@@ -38,11 +39,34 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Python with torch for --compare (default: $ATTEND_PYTHON, /opt/attend-ref/bin/python, python3).")
   var python: String?
 
+  @Flag(
+    help: """
+      Run only the quality race instead: Attend, then the PyTorch reference (scripts/race_pytorch.py), \
+      train the `medium` model (batch 64 sentences) on --tatoeba-config's data from the same weights on the \
+      same batches for --race-minutes each; both greedy-decode the dev set and Attend's BLEU scores both. \
+      Honours --json, --python and --work-directory.
+      """)
+  var race = false
+
+  @Option(help: "Training minutes per side for --race (evaluation excluded).")
+  var raceMinutes: Double = 10
+
+  /// The parts of the benchmark; `--only` picks some (repeatable), all run by default.
+  enum Part: String, CaseIterable, ExpressibleByArgument {
+    case training, decoding, startup, memory
+  }
+
+  @Option(help: "Run only this part: training, decoding, startup or memory (repeatable; default: all).")
+  var only: [Part] = []
+
+  func runs(_ part: Part) -> Bool { only.isEmpty || only.contains(part) }
+
   func validate() throws {
     if repeats < 1 || steps < 1 { throw ValidationError("--repeats and --steps must be at least 1") }
   }
 
   func run() throws {
+    if race { try runRace(); return }  // BenchRace.swift
     try reportingErrors {
       try BLAS.load()
       BLAS.threads = 2
@@ -83,7 +107,7 @@ struct BenchCommand: ParsableCommand {
 
       var training: [[String: Any]] = []
       var referenceNames: [String] = []
-      for setup in [Benchmark.Setup.small(), Benchmark.Setup.medium()] {
+      for setup in [Benchmark.Setup.small(), Benchmark.Setup.medium(), Benchmark.Setup.mediumLuong()] where runs(.training) {
         for (corpusName, data) in corpora {
           var batcher = Batcher(pairs: data.train, batchSize: setup.batchSize, seed: 1)
           let batches = (0..<steps).map { _ in batcher.nextBatch() }
@@ -99,7 +123,7 @@ struct BenchCommand: ParsableCommand {
           say(
             String(
               format: "train %@ %@ %8.0f target tok/s   %6.1f GFLOP/s (%.0f%% of sgemm peak)   V=%d",
-              pad(setup.name, 7), pad(corpusName, 9), r.tokensPerSecond, r.gflops, 100 * r.gflops / max(peak, 1e-9),
+              pad(setup.name, 12), pad(corpusName, 9), r.tokensPerSecond, r.gflops, 100 * r.gflops / max(peak, 1e-9),
               data.targetVocabulary.count))
           training.append([
             "model": setup.name, "corpus": corpusName, "tokens_per_second": r.tokensPerSecond,
@@ -111,32 +135,47 @@ struct BenchCommand: ParsableCommand {
       results["training"] = training
 
       // Greedy decoding, batch 64, medium model (untrained weights: a fixed, full-length workload).
-      let (_, data) = corpora[corpora.count - 1]
-      var config = Benchmark.Setup.medium().model
-      config.sourceVocabularySize = data.sourceVocabulary.count
-      config.targetVocabularySize = data.targetVocabulary.count
-      let model = Seq2Seq(config: config, seed: 1)
-      let sources = Array(data.devEncoded.map(\.source).prefix(256))
-      if compare {
-        try Benchmark.writeReference(
-          model, name: "decode", directory: work,
-          extra: ["decode_sources": sources.map { $0.map(Int.init) }, "max_length_ratio": 2.0])
+      if runs(.decoding) {
+        // BLAS.gemm's small-rows path against OpenBLAS on the same products.
+        for r in Benchmark.smallRows() {
+          say(
+            String(
+              format: "decoder-step product %2d×%4d×%4d   %6.1f µs small-rows kernel   %6.1f µs OpenBLAS",
+              r.m, r.n, r.k, r.kernelMicroseconds, r.openBLASMicroseconds))
+        }
+        let (_, data) = corpora[corpora.count - 1]
+        var config = Benchmark.Setup.medium().model
+        config.sourceVocabularySize = data.sourceVocabulary.count
+        config.targetVocabularySize = data.targetVocabulary.count
+        let model = Seq2Seq(config: config, seed: 1)
+        let sources = Array(data.devEncoded.map(\.source).prefix(256))
+        if compare {
+          try Benchmark.writeReference(
+            model, name: "decode", directory: work,
+            extra: ["decode_sources": sources.map { $0.map(Int.init) }, "max_length_ratio": 2.0])
+        }
+        let greedy = Benchmark.greedy(model: model, sources: sources, repeats: repeats)
+        say(String(format: "greedy decoding (medium, batch 64)   %8.0f sentences/s", greedy))
+        results["greedy_sentences_per_second"] = greedy
+        let beam = Benchmark.beamLatency(model: model, sources: Array(sources.prefix(20)), beamSize: 5, repeats: repeats)
+        say(String(format: "beam-5 decoding (medium, one sentence at a time)   %7.2f ms/sentence", beam * 1000))
+        results["beam5_seconds_per_sentence"] = beam
       }
-      let greedy = Benchmark.greedy(model: model, sources: sources, repeats: repeats)
-      say(String(format: "greedy decoding (medium, batch 64)   %8.0f sentences/s", greedy))
-      results["greedy_sentences_per_second"] = greedy
-      let beam = Benchmark.beamLatency(model: model, sources: Array(sources.prefix(20)), beamSize: 5)
-      say(String(format: "beam-5 decoding (medium, one sentence at a time)   %7.2f ms/sentence", beam * 1000))
-      results["beam5_seconds_per_sentence"] = beam
-      results["peak_rss_mib"] = Benchmark.peakResidentMiB
-      say(String(format: "peak memory of this benchmark process   %6.1f MiB", Benchmark.peakResidentMiB))
+      if runs(.training) || runs(.decoding) {
+        results["peak_rss_mib"] = Benchmark.peakResidentMiB
+        say(String(format: "peak memory of this benchmark process   %6.1f MiB", Benchmark.peakResidentMiB))
+      }
 
       // Start-up: process start to first translation, and peak memory of a training process.
-      let checkpoint = try trainTinyCheckpoint(in: work)
-      let startup = try timeFirstTranslation(checkpoint: checkpoint)
-      say(String(format: "attend translate, start to first translation   %6.3f s (median of %d)", startup, 10))
-      results["time_to_first_translation_seconds"] = startup
-      if corpora.count > 1 {
+      var checkpoint: String?
+      if runs(.startup) {
+        let path = try trainTinyCheckpoint(in: work)
+        let startup = try timeFirstTranslation(checkpoint: path)
+        say(String(format: "attend translate, start to first translation   %6.3f s (median of %d)", startup, 10))
+        results["time_to_first_translation_seconds"] = startup
+        checkpoint = path
+      }
+      if runs(.memory) && corpora.count > 1 {
         let rss = try peakMemoryOfTraining(config: tatoebaConfig, work: work)
         say(String(format: "peak memory, attend train (%@, 40 steps)   %6.1f MiB", tatoebaConfig, rss))
         results["training_peak_rss_mib"] = rss
@@ -153,27 +192,26 @@ struct BenchCommand: ParsableCommand {
   }
 
   /// Runs scripts/bench_pytorch.py on the workload written above and prints Attend ÷ PyTorch.
-  func comparePyTorch(work: String, names: [String], ours: [String: Any], checkpoint: String) throws {
+  func comparePyTorch(work: String, names: [String], ours: [String: Any], checkpoint: String?) throws {
     let candidates = [python, ProcessInfo.processInfo.environment["ATTEND_PYTHON"], "/opt/attend-ref/bin/python", "/usr/bin/python3"]
       .compactMap { $0 }
     guard let interpreter = candidates.first(where: { hasTorch($0) }) else {
       say("pytorch reference: skipped (no python with torch among \(candidates.joined(separator: ", ")))")
       return
     }
-    let plan: [String: Any] = ["training": names, "decode": "decode", "repeats": repeats]
+    var plan: [String: Any] = ["training": names, "repeats": repeats]
+    if runs(.decoding) { plan["decode"] = "decode" }
     try JSONSerialization.data(withJSONObject: plan).write(to: URL(fileURLWithPath: work + "/workload.json"))
-    let loaded = try ModelCheckpoint.load(from: checkpoint)
-    try Benchmark.writeReference(
-      loaded.model, name: "startup", directory: work,
-      extra: ["decode_sources": [loaded.header.sourceVocabulary.encode(["1", "2", "3", "4", "5"]).map(Int.init)]])
+    if let checkpoint {
+      let loaded = try ModelCheckpoint.load(from: checkpoint)
+      try Benchmark.writeReference(
+        loaded.model, name: "startup", directory: work,
+        extra: ["decode_sources": [loaded.header.sourceVocabulary.encode(["1", "2", "3", "4", "5"]).map(Int.init)]])
+    }
     say("pytorch reference: \(interpreter) scripts/bench_pytorch.py (2 threads) ...")
     let output = try runCapturing(interpreter, ["scripts/bench_pytorch.py", work])
     guard let theirs = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
       throw ValidationError("scripts/bench_pytorch.py printed no JSON result")
-    }
-    var startupTimes: [Double] = []
-    for _ in 0..<5 {
-      startupTimes.append(Benchmark.seconds { _ = try? runCapturing(interpreter, ["scripts/bench_pytorch.py", work, "--startup"]) })
     }
     say("")
     say("                                         Attend      PyTorch \(theirs["torch"] ?? "?")    ratio")
@@ -183,17 +221,24 @@ struct BenchCommand: ParsableCommand {
       let a = mine["tokens_per_second"] as? Double ?? 0, b = other["tokens_per_second"] as? Double ?? 0
       row("train \(mine["model"] ?? "") \(mine["corpus"] ?? "") (tok/s)", a, b, a / max(b, 1e-9))
     }
-    let g = ours["greedy_sentences_per_second"] as? Double ?? 0
-    let tg = theirs["greedy_sentences_per_second"] as? Double ?? 0
-    row("greedy decoding (sentences/s)", g, tg, g / max(tg, 1e-9))
-    let beam = (ours["beam5_seconds_per_sentence"] as? Double ?? 0) * 1000
-    let tbeam = (theirs["beam5_seconds_per_sentence"] as? Double ?? 0) * 1000
-    row("beam-5 latency (ms/sentence, lower wins)", beam, tbeam, beam / max(tbeam, 1e-9))
-    let startup = ours["time_to_first_translation_seconds"] as? Double ?? 0
-    let tstartup = Benchmark.median(startupTimes)
-    row("start to first translation (s, lower wins)", startup, tstartup, startup / max(tstartup, 1e-9))
-    let rss = ours["peak_rss_mib"] as? Double ?? 0, trss = theirs["peak_rss_mib"] as? Double ?? 0
-    row("peak memory, same work (MiB, lower wins)", rss, trss, rss / max(trss, 1e-9))
+    if let g = ours["greedy_sentences_per_second"] as? Double, let tg = theirs["greedy_sentences_per_second"] as? Double {
+      row("greedy decoding (sentences/s)", g, tg, g / max(tg, 1e-9))
+    }
+    if let beam = ours["beam5_seconds_per_sentence"] as? Double, let tbeam = theirs["beam5_seconds_per_sentence"] as? Double {
+      row("beam-5 latency (ms/sentence, lower wins)", beam * 1000, tbeam * 1000, beam / max(tbeam, 1e-9))
+    }
+    if let startup = ours["time_to_first_translation_seconds"] as? Double {
+      var startupTimes: [Double] = []
+      for _ in 0..<5 {
+        startupTimes.append(
+          Benchmark.seconds { _ = try? runCapturing(interpreter, ["scripts/bench_pytorch.py", work, "--startup"]) })
+      }
+      let tstartup = Benchmark.median(startupTimes)
+      row("start to first translation (s, lower wins)", startup, tstartup, startup / max(tstartup, 1e-9))
+    }
+    if let rss = ours["peak_rss_mib"] as? Double, let trss = theirs["peak_rss_mib"] as? Double {
+      row("peak memory, same work (MiB, lower wins)", rss, trss, rss / max(trss, 1e-9))
+    }
   }
 
   func row(_ label: String, _ a: Double, _ b: Double, _ ratio: Double) {

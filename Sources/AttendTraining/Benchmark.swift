@@ -24,6 +24,14 @@ public enum Benchmark {
       (m.embeddingSize, m.hiddenSize, m.attentionSize, m.bidirectional) = (256, 256, 256, true)
       return Setup(name: "medium", model: m, batchSize: 64)
     }
+
+    /// `medium` with Luong's general score and input feeding instead of Bahdanau's.
+    public static func mediumLuong() -> Setup {
+      var setup = medium()
+      setup.name = "medium-luong"
+      setup.model.attention = .general
+      return setup
+    }
   }
 
   public struct GemmResult: Sendable {
@@ -53,6 +61,48 @@ public enum Benchmark {
       }
       return GemmResult(m: m, n: n, k: k, gflops: 2 * Double(m * n * k * calls) / median(times) / 1e9)
     }
+  }
+
+  public struct SmallRowsResult: Sendable {
+    public var m: Int, n: Int, k: Int
+    /// Microseconds per product on SmallRowsGemm and on OpenBLAS.
+    public var kernelMicroseconds: Double
+    public var openBLASMicroseconds: Double
+  }
+
+  /// Decoder-step products of a few rows (one sentence, one beam) against weight matrices of the
+  /// medium model, timed on SmallRowsGemm and on OpenBLAS.
+  public static func smallRows(
+    rows: [Int] = [1, 5, 8, 16], shapes: [(Int, Int)] = [(1489, 256), (768, 768), (256, 1024)], repeats: Int = 5,
+    calls: Int = 200
+  ) -> [SmallRowsResult] {
+    var results: [SmallRowsResult] = []
+    for m in rows {
+      for (n, k) in shapes {
+        var rng = RandomGenerator(seed: 1)
+        let a = FloatBuffer((0..<(m * k)).map { _ in rng.nextFloat() - 0.5 })
+        let b = FloatBuffer((0..<(k * n)).map { _ in rng.nextFloat() - 0.5 })
+        let c = FloatBuffer(count: m * n)
+        func time(smallRows: Bool) -> Double {
+          let saved = BLAS.usesSmallRowsKernel
+          defer { BLAS.usesSmallRowsKernel = saved }
+          BLAS.usesSmallRowsKernel = smallRows
+          let run = {
+            for _ in 0..<calls {
+              BLAS.gemm(
+                transB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, beta: 0,
+                c: c.pointer, ldc: n)
+            }
+          }
+          run()
+          return median((0..<repeats).map { _ in seconds(run) }) / Double(calls) * 1e6
+        }
+        results.append(
+          SmallRowsResult(
+            m: m, n: n, k: k, kernelMicroseconds: time(smallRows: true), openBLASMicroseconds: time(smallRows: false)))
+      }
+    }
+    return results
   }
 
   public struct TrainingResult: Sendable {

@@ -85,13 +85,20 @@ public struct Evaluator {
     let hypotheses = translate(model, sources: encoded.map(\.source), workspace: workspace).map {
       targetVocabulary.decode($0.tokens)
     }
+    let scores = score(hypotheses: hypotheses, dev: dev)
+    return Result(
+      loss: lossSum / Double(max(tokens, 1)), bleu: scores.bleu, chrF: scores.chrF, alignment: alignment,
+      hypotheses: hypotheses)
+  }
+
+  /// BLEU and chrF of output tokens (`hypotheses[i]` translates `dev[i]`), both sides detokenised.
+  public func score(hypotheses: [[String]], dev: [SentencePair]) -> (bleu: BLEUScore, chrF: ChrFScore) {
     let hypothesisText = hypotheses.map(detokenize)
     let references = [dev.map { detokenize($0.target) }]
-    return Result(
-      loss: lossSum / Double(max(tokens, 1)),
-      bleu: bleu.score(hypotheses: hypothesisText, referenceStreams: references),
-      chrF: chrF.score(hypotheses: hypothesisText, referenceStreams: references),
-      alignment: alignment, hypotheses: hypotheses)
+    return (
+      bleu.score(hypotheses: hypothesisText, referenceStreams: references),
+      chrF.score(hypotheses: hypothesisText, referenceStreams: references)
+    )
   }
 
   /// After `model.loss(batch:)`: each sentence's attention [target words][source words] (the
