@@ -31,28 +31,39 @@ public final class Adam {
     self.step = step
   }
 
-  /// θ ← θ − lr · m̂ / (√v̂ + ε) using the gradients in `store`.
+  /// θ ← θ − lr · m̂ / (√v̂ + ε) using the gradients in `store`. Large stores are updated in
+  /// chunks on both cores (`KernelThread`); each element's arithmetic is the same either way.
   public func update(_ store: ParameterStore, learningRate: Float) {
     step += 1
-    let n = store.count
     let correction1 = 1 - Float(Double(beta1).power(step))
     let correction2 = 1 - Float(Double(beta2).power(step))
-    let stepSize = learningRate / correction1
-    let invSqrtCorrection2 = 1 / correction2.squareRoot()
-    let (b1, b2, eps) = (beta1, beta2, epsilon)
-    let p = store.values.pointer, g = store.gradients.pointer
-    let mp = m.pointer, vp = v.pointer
-    var i = 0
-    while i < n {
-      let w = min(16, n - i)
-      let gv = VectorMath.load(g + i, count: w)
-      let mv = b1 * VectorMath.load(mp + i, count: w) + (1 - b1) * gv
-      let vv = b2 * VectorMath.load(vp + i, count: w) + (1 - b2) * gv * gv
-      VectorMath.store(mv, mp + i, count: w)
-      VectorMath.store(vv, vp + i, count: w)
-      let denominator = vv.squareRoot() * invSqrtCorrection2 + eps
-      VectorMath.store(VectorMath.load(p + i, count: w) - stepSize * mv / denominator, p + i, count: w)
-      i += 16
+    var job = Update(
+      b1: beta1, b2: beta2, eps: epsilon, stepSize: learningRate / correction1,
+      invSqrtCorrection2: 1 / correction2.squareRoot(), p: store.values.pointer, g: store.gradients.pointer,
+      m: m.pointer, v: v.pointer, count: store.count)
+    ParallelChunks.run(&job, count: store.count) { job, range in job.run(range) }
+  }
+
+  /// One update's constants and buffers.
+  struct Update {
+    var b1: Float, b2: Float, eps: Float, stepSize: Float, invSqrtCorrection2: Float
+    var p: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>
+    var m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+    var count: Int
+
+    func run(_ range: Range<Int>) {
+      var i = range.lowerBound
+      while i < range.upperBound {
+        let w = min(16, range.upperBound - i)
+        let gv = VectorMath.load(g + i, count: w)
+        let mv = b1 * VectorMath.load(m + i, count: w) + (1 - b1) * gv
+        let vv = b2 * VectorMath.load(v + i, count: w) + (1 - b2) * gv * gv
+        VectorMath.store(mv, m + i, count: w)
+        VectorMath.store(vv, v + i, count: w)
+        let denominator = vv.squareRoot() * invSqrtCorrection2 + eps
+        VectorMath.store(VectorMath.load(p + i, count: w) - stepSize * mv / denominator, p + i, count: w)
+        i += 16
+      }
     }
   }
 }
@@ -66,19 +77,36 @@ extension Double {
 }
 
 /// Rescales all gradients so their global L2 norm is at most `maxNorm` (0 disables clipping).
-/// Returns the norm before clipping.
+/// Returns the norm before clipping. The sum of squares is taken in fixed chunks added in order,
+/// so the norm is the same whichever core computed which chunk.
 @discardableResult
 public func clipGradients(_ store: ParameterStore, maxNorm: Float) -> Float {
-  let norm = Float(VectorMath.sumOfSquares(store.gradients.pointer, count: store.count).squareRoot())
+  struct Norm {
+    var g: UnsafeMutablePointer<Float>
+    var partial: UnsafeMutablePointer<Double>
+    var chunkSize: Int
+    var scale: Float = 1
+  }
+  let n = store.count
+  let chunks = ParallelChunks.chunks(count: n)
+  let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
+  defer { partial.deallocate() }
+  var job = Norm(g: store.gradients.pointer, partial: partial, chunkSize: ParallelChunks.chunkSize(count: n))
+  ParallelChunks.run(&job, count: n) { job, range in
+    job.partial[range.lowerBound / job.chunkSize] = VectorMath.sumOfSquares(job.g + range.lowerBound, count: range.count)
+  }
+  var sum = 0.0
+  for c in 0..<chunks { sum += partial[c] }
+  let norm = Float(sum.squareRoot())
   if maxNorm > 0 && norm > maxNorm {
-    let scale = maxNorm / (norm + 1e-6)
-    let g = store.gradients.pointer
-    var i = 0
-    let n = store.count
-    while i < n {
-      let w = min(16, n - i)
-      VectorMath.store(VectorMath.load(g + i, count: w) * scale, g + i, count: w)
-      i += 16
+    job.scale = maxNorm / (norm + 1e-6)
+    ParallelChunks.run(&job, count: n) { job, range in
+      var i = range.lowerBound
+      while i < range.upperBound {
+        let w = min(16, range.upperBound - i)
+        VectorMath.store(VectorMath.load(job.g + i, count: w) * job.scale, job.g + i, count: w)
+        i += 16
+      }
     }
   }
   return norm
