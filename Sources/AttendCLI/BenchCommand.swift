@@ -179,6 +179,25 @@ struct BenchCommand: ParsableCommand {
         let rss = try peakMemoryOfTraining(config: tatoebaConfig, work: work)
         say(String(format: "peak memory, attend train (%@, 40 steps)   %6.1f MiB", tatoebaConfig, rss))
         results["training_peak_rss_mib"] = rss
+        // A translation process: the Tatoeba dev sources, greedy, with a `medium` checkpoint.
+        let checkpoint = try trainMediumCheckpoint(config: tatoebaConfig, in: work)
+        let (_, tatoeba) = corpora[corpora.count - 1]
+        let input = work + "/dev-sources.txt"
+        try tatoeba.dev.map { $0.source.joined(separator: " ") }.joined(separator: "\n")
+          .write(toFile: input, atomically: true, encoding: .utf8)
+        let translateRSS = try peakMemory(
+          of: executable, ["translate", "-c", checkpoint, "--beam", "1", "--input", input, "--output", work + "/dev-out.txt"])
+        say(
+          String(
+            format: "peak memory, attend translate (medium, %d Tatoeba dev sentences, greedy)   %6.1f MiB",
+            tatoeba.dev.count, translateRSS))
+        results["translate_peak_rss_mib"] = translateRSS
+        if compare {
+          let loaded = try ModelCheckpoint.load(from: checkpoint)
+          try Benchmark.writeReference(
+            loaded.model, name: "translate", directory: work,
+            extra: ["decode_sources": tatoeba.devEncoded.map { $0.source.map(Int.init) }, "max_length_ratio": 2.0])
+        }
       }
       if compare {
         try comparePyTorch(work: work, names: referenceNames, ours: results, checkpoint: checkpoint)
@@ -238,6 +257,12 @@ struct BenchCommand: ParsableCommand {
     }
     if let rss = ours["peak_rss_mib"] as? Double, let trss = theirs["peak_rss_mib"] as? Double {
       row("peak memory, same work (MiB, lower wins)", rss, trss, rss / max(trss, 1e-9))
+    }
+    if let rss = ours["translate_peak_rss_mib"] as? Double,
+      let output = try? runCapturing(interpreter, ["scripts/bench_pytorch.py", work, "--translate-memory"]),
+      let trss = Double(output.trimmingCharacters(in: .whitespacesAndNewlines))
+    {
+      row("peak memory, translating (MiB, lower wins)", rss, trss, rss / max(trss, 1e-9))
     }
   }
 
@@ -310,17 +335,60 @@ struct BenchCommand: ParsableCommand {
 
   /// Runs `attend train` on `config` for 40 steps in a child process and returns its peak RSS.
   func peakMemoryOfTraining(config: String, work: String) throws -> Double {
+    try peakMemory(
+      of: executable,
+      [
+        "train", "--config", config, "--max-steps", "40", "--run-name", "bench-memory",
+        "--database", work + "/memory.sqlite", "--checkpoint-dir", work + "/checkpoints",
+      ])
+  }
+
+  /// Trains the `medium` model on `config`'s data for one step and returns its checkpoint: a
+  /// translator of the real pipeline and size, for the memory of a translation process.
+  func trainMediumCheckpoint(config: String, in work: String) throws -> String {
+    var experiment = try ExperimentConfig.load(path: config)
+    let medium = Benchmark.Setup.medium().model
+    experiment.model.embeddingSize = medium.embeddingSize
+    experiment.model.hiddenSize = medium.hiddenSize
+    experiment.model.attentionSize = medium.attentionSize
+    experiment.model.bidirectional = medium.bidirectional
+    experiment.training.maxSteps = 1
+    experiment.training.evalEvery = 1
+    experiment.training.checkpointDir = work + "/checkpoints-medium"
+    experiment.logging.database = work + "/medium.sqlite"
+    experiment.logging.runName = "bench-medium"
+    let trainer = Trainer(config: experiment)
+    trainer.log = { _ in }
+    return try trainer.run().latestCheckpoint
+  }
+
+  /// Peak resident memory (MiB) of a child process running `program arguments` to completion.
+  ///
+  /// Read from the child's own /proc/PID/status `VmHWM`, polled until it exits: getrusage's
+  /// figure for children is useless here, because Linux starts a child's maximum at the RSS of
+  /// the process that spawned it (this one, holding the benchmark's models).
+  func peakMemory(of program: String, _ arguments: [String]) throws -> Double {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = [
-      "train", "--config", config, "--max-steps", "40", "--run-name", "bench-memory",
-      "--database", work + "/memory.sqlite", "--checkpoint-dir", work + "/checkpoints",
-    ]
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
     process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
     try process.run()
+    let status = "/proc/\(process.processIdentifier)/status"
+    var peakKiB = 0.0
+    while process.isRunning {
+      if let text = try? String(contentsOfFile: status, encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
+      {
+        peakKiB = max(peakKiB, kib)
+      }
+      usleep(5_000)
+    }
     process.waitUntilExit()
-    var usage = rusage()
-    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
+    guard process.terminationStatus == 0 else {
+      throw ValidationError("\(program) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+    }
+    return peakKiB / 1024
   }
 }
