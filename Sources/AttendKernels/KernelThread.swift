@@ -13,8 +13,8 @@ import Synchronization
 /// own spinning workers). The caller never waits for a thread that has not started: it takes
 /// every chunk this thread has not claimed, and waits only for chunks already being worked on.
 ///
-/// One job at a time, posted by one thread (the one that drives the model); `run` returns when
-/// every chunk is done, so the job's memory is never touched after it returns.
+/// One job at a time; `run` returns when every chunk is done, so the job's memory is never touched
+/// after it returns.
 public final class KernelThread: @unchecked Sendable {
   /// Chunk `index` of the job whose description `argument` points to.
   public typealias Chunk = (_ argument: UnsafeRawPointer, _ index: Int) -> Void
@@ -28,6 +28,8 @@ public final class KernelThread: @unchecked Sendable {
   private let next = Atomic<Int>(0)
   private let completed = Atomic<Int>(0)
   private let sleeping = Atomic<Bool>(false)
+  /// Set while a caller's job is posted: one job at a time.
+  private let busy = Atomic<Bool>(false)
   private var chunk: Chunk?
   private var argument: UnsafeRawPointer?
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -52,9 +54,15 @@ public final class KernelThread: @unchecked Sendable {
   @inline(__always) private static func index(_ v: Int) -> Int { v & 0xFFFF }
 
   /// Runs `chunk(argument, i)` for every i in 0..<chunks, on this thread and the calling one;
-  /// returns when all are done.
+  /// returns when all are done. If another thread is using the kernel thread at the moment (two
+  /// models decoding side by side, say), the caller runs every chunk itself.
   public func run(chunks: Int, argument: UnsafeRawPointer, _ chunk: @escaping Chunk) {
     precondition(chunks > 0 && chunks <= Self.maxChunks)
+    guard !busy.exchange(true, ordering: .acquiring) else {
+      for index in 0..<chunks { chunk(argument, index) }
+      return
+    }
+    defer { busy.store(false, ordering: .releasing) }
     self.chunk = chunk
     self.argument = argument
     completed.store(0, ordering: .relaxed)

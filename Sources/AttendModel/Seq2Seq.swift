@@ -235,18 +235,18 @@ public final class Seq2Seq {
     ws.decoderInputs.withUnsafeBufferPointer {
       targetEmbedding.forward(
         parameters, ids: UnsafeBufferPointer(rebasing: $0[row..<(row + count)]),
-        out: ws.z.pointer + row * zWidth, ldo: zWidth)
+        out: ws.z.pointer + ws.blockRow(row) * zWidth, ldo: zWidth)
     }
     if dropoutActive(ws) {
       Dropout.apply(
         ws.embeddingDropout.pointer + row * e, to: ws.z.pointer + row * zWidth, rows: count, width: e, ldx: zWidth)
     }
     let layer = layers[0]
-    let gi = ws.layers[0].gi.pointer + row * 3 * h
+    let gi = ws.layers[0].gi.pointer + ws.blockRow(row) * 3 * h
     let bias = parameters.value(layer.biasIH)
     for r in 0..<count { (gi + r * 3 * h).update(from: bias, count: 3 * h) }
     BLAS.gemm(
-      transB: true, m: count, n: 3 * h, k: e, a: ws.z.pointer + row * zWidth, lda: zWidth,
+      transB: true, m: count, n: 3 * h, k: e, a: ws.z.pointer + ws.blockRow(row) * zWidth, lda: zWidth,
       b: parameters.value(layer.weightIH), ldb: layer.inputSize, beta: 1, c: gi, ldc: 3 * h)
   }
 
@@ -254,15 +254,16 @@ public final class Seq2Seq {
   /// row stride. The top layer's outputs are Z's s column.
   @inline(__always)
   func state(_ ws: Workspace, layer l: Int, block k: Int) -> (UnsafeMutablePointer<Float>, Int) {
-    if l < top { return (ws.layers[l].states.pointer + k * ws.batch * h, h) }
-    return k == 0 ? (ws.initialState.pointer, h) : (ws.z.pointer + (k - 1) * ws.batch * zWidth + e + c, zWidth)
+    if l < top { return (ws.layers[l].states.pointer + ws.block(k) * ws.batch * h, h) }
+    return k == 0
+      ? (ws.initialState.pointer, h) : (ws.z.pointer + ws.block(k - 1) * ws.batch * zWidth + e + c, zWidth)
   }
 
   /// G block k = [W_hh; W_a; W_p] state_k + [b_hh; 0] for the top layer.
   func projectTopState(_ ws: Workspace, block k: Int) {
     let b = ws.batch
     let (state, ld) = state(ws, layer: top, block: k)
-    let g = ws.g.pointer + k * b * gWidth
+    let g = ws.g.pointer + ws.block(k) * b * gWidth
     let bias = parameters.value(layers[top].biasHH)
     for r in 0..<b {
       (g + r * gWidth).update(from: bias, count: 3 * h)
@@ -281,8 +282,8 @@ public final class Seq2Seq {
     ws.sourceLengths.withUnsafeBufferPointer { lengths in
       attention.forward(
         parameters, ws.attention, step: i, batch: b, steps: s, lengths: lengths.baseAddress!, query: query,
-        ldq: ldq, projected: ws.g.pointer + k * b * gWidth + 3 * h, ldp: gWidth,
-        encoder: ws.encoder.top.states.pointer, context: ws.z.pointer + i * b * zWidth + e, ldc: zWidth,
+        ldq: ldq, projected: ws.g.pointer + ws.block(k) * b * gWidth + 3 * h, ldp: gWidth,
+        encoder: ws.encoder.top.states.pointer, context: ws.z.pointer + ws.block(i) * b * zWidth + e, ldc: zWidth,
         report: ws.attentionWeights.pointer + i * b * s, mode: attentionMode(ws))
     }
   }
@@ -292,14 +293,14 @@ public final class Seq2Seq {
   /// order with input feeding, h̃_i.
   public func decoderStep(_ ws: Workspace, step i: Int) {
     let b = ws.batch
-    let gi0 = ws.layers[0].gi.pointer + i * b * 3 * h
+    let gi0 = ws.layers[0].gi.pointer + ws.block(i) * b * 3 * h
     let weightIH0 = parameters.value(layers[0].weightIH)
     if luong {
       if i == 0 { projectTopState(ws, block: 0) }
       if feeding && i > 0 {
         // GI⁰ += W_ih⁰[:, E:] h̃_{i-1}
         BLAS.gemm(
-          transB: true, m: b, n: 3 * h, k: h, a: ws.outputInput.pointer + (i - 1) * b * h, lda: h,
+          transB: true, m: b, n: 3 * h, k: h, a: ws.outputInput.pointer + ws.block(i - 1) * b * h, lda: h,
           b: weightIH0 + e, ldb: layers[0].inputSize, beta: 1, c: gi0, ldc: 3 * h)
       }
       runLayers(ws, step: i)
@@ -311,7 +312,7 @@ public final class Seq2Seq {
       attend(ws, step: i, queryBlock: i)
       // GI⁰ += W_ih⁰[:, E:] c_i
       BLAS.gemm(
-        transB: true, m: b, n: 3 * h, k: c, a: ws.z.pointer + i * b * zWidth + e, lda: zWidth,
+        transB: true, m: b, n: 3 * h, k: c, a: ws.z.pointer + ws.block(i) * b * zWidth + e, lda: zWidth,
         b: weightIH0 + e, ldb: e + c, beta: 1, c: gi0, ldc: 3 * h)
       runLayers(ws, step: i)
     }
@@ -324,7 +325,7 @@ public final class Seq2Seq {
     let dropout = dropoutActive(ws)
     for l in 0...top {
       let layer = layers[l], act = ws.layers[l]
-      let gi = act.gi.pointer + i * b * 3 * h
+      let gi = act.gi.pointer + ws.block(i) * b * 3 * h
       if l > 0 {
         var (x, ldx) = state(ws, layer: l - 1, block: i + 1)
         if dropout {
@@ -339,9 +340,9 @@ public final class Seq2Seq {
           c: gi, ldc: 3 * h)
       }
       let (previous, ldPrevious) = state(ws, layer: l, block: i)
-      var (gh, ldgh) = (ws.g.pointer + i * b * gWidth, gWidth)
+      var (gh, ldgh) = (ws.g.pointer + ws.block(i) * b * gWidth, gWidth)
       if l < top {
-        (gh, ldgh) = (act.gh.pointer + i * b * 3 * h, 3 * h)
+        (gh, ldgh) = (act.gh.pointer + ws.block(i) * b * 3 * h, 3 * h)
         let bias = parameters.value(layer.biasHH)
         for r in 0..<b { (gh + r * 3 * h).update(from: bias, count: 3 * h) }
         BLAS.gemm(
@@ -351,14 +352,15 @@ public final class Seq2Seq {
       let (out, ldOut) = state(ws, layer: l, block: i + 1)
       GRUCell.forward(
         batch: b, hidden: h, gi: gi, ldgi: 3 * h, gh: gh, ldgh: ldgh, hPrev: previous, ldhPrev: ldPrevious,
-        mask: nil, hOut: out, ldhOut: ldOut, gates: act.gates.pointer + i * b * 3 * h)
+        mask: nil, hOut: out, ldhOut: ldOut, gates: act.gates.pointer + ws.block(i) * b * 3 * h)
     }
   }
 
   /// Luong: h̃ = tanh(W_c [c; h]) for `count` rows from `row`.
   func attentionalRows(_ ws: Workspace, row: Int, count: Int) {
-    let y = ws.outputInput.pointer + row * h
-    attentional!.forward(parameters, rows: count, x: ws.z.pointer + row * zWidth + e, ldx: zWidth, y: y, ldy: h)
+    let y = ws.outputInput.pointer + ws.blockRow(row) * h
+    attentional!.forward(
+      parameters, rows: count, x: ws.z.pointer + ws.blockRow(row) * zWidth + e, ldx: zWidth, y: y, ldy: h)
     VectorMath.tanh(y, y, count: count * h)
   }
 
@@ -366,14 +368,14 @@ public final class Seq2Seq {
   /// the output layer for `count` decoder rows from `row`: logits [count, V].
   public func outputRows(_ ws: Workspace, row: Int, count: Int) {
     let w = outputInputSize, v = targetVocabularySize
-    let t = ws.outputInput.pointer + row * w
+    let t = ws.outputInput.pointer + ws.blockRow(row) * w
     if let readout {
-      readout.forward(parameters, rows: count, x: ws.z.pointer + row * zWidth, ldx: zWidth, y: t, ldy: e)
+      readout.forward(parameters, rows: count, x: ws.z.pointer + ws.blockRow(row) * zWidth, ldx: zWidth, y: t, ldy: e)
       VectorMath.tanh(t, t, count: count * e)
     } else if !feeding {
       attentionalRows(ws, row: row, count: count)
     }
-    output.forward(parameters, rows: count, x: t, ldx: w, y: ws.logits.pointer + row * v, ldy: v)
+    output.forward(parameters, rows: count, x: t, ldx: w, y: ws.logits.pointer + ws.blockRow(row) * v, ldy: v)
   }
 
   /// Beam search: after step i, row r of the recurrent state that step i + 1 reads becomes a copy
@@ -393,8 +395,8 @@ public final class Seq2Seq {
       permute(state, ld: ld, width: h)
     }
     if luong {
-      permute(ws.g.pointer + (i + 1) * b * gWidth, ld: gWidth, width: gWidth)
-      if feeding { permute(ws.outputInput.pointer + i * b * h, ld: h, width: h) }
+      permute(ws.g.pointer + ws.block(i + 1) * b * gWidth, ld: gWidth, width: gWidth)
+      if feeding { permute(ws.outputInput.pointer + ws.block(i) * b * h, ld: h, width: h) }
     }
   }
 

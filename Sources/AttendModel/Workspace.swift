@@ -36,7 +36,8 @@ public final class Workspace {
   let outputInput = FloatBuffer(count: 0)  // [T*B, E] readout t_i (Bahdanau) or [T*B, H] h̃_t (Luong)
   /// [T*B, S] attention weights: row (i, b) is α_i of sentence b (averaged over heads).
   public let attentionWeights = FloatBuffer(count: 0)
-  /// [T*B, V] logits (replaced by their gradient during training).
+  /// [T*B, V] logits (replaced by their gradient during training); decoding: step i's rows at
+  /// `blockRow(i * B)`.
   public let logits = FloatBuffer(count: 0)
 
   let dOutputInput = FloatBuffer(count: 0)  // [T*B, E or H]
@@ -46,6 +47,20 @@ public final class Workspace {
   let dInitial = FloatBuffer(count: 0)  // [B, H] ∂L/∂s_0
   let dBridgeInput = FloatBuffer(count: 0)  // [B, C]
   let reorderScratch = FloatBuffer(count: 0)  // [B, max(3H + Aq, H)] (beam search's reorder)
+
+  /// Whether the per-step decoder buffers (Z, G, GI, the gates, the layers' states, the readout
+  /// and the logits) are a ring of two step blocks: decoding only ever reads the previous step,
+  /// so it needs two blocks however long the output, where training and scoring keep every step
+  /// for backward and the batched output layer. Most of a translation process's memory otherwise.
+  public private(set) var stepRing = false
+
+  /// Where step block k of a per-step decoder buffer lives.
+  @inline(__always) public func block(_ k: Int) -> Int { stepRing ? k & 1 : k }
+
+  /// Where decoder row `row` (sentence row % B of step row / B) lives in a per-step buffer.
+  @inline(__always) public func blockRow(_ row: Int) -> Int {
+    stepRing ? (row / batch & 1) * batch + row % batch : row
+  }
 
   public init() {}
 
@@ -73,6 +88,9 @@ public final class Workspace {
       for bi in 0..<b { decoderInputs[bi] = SpecialToken.bos }
     }
     self.mode = mode
+    stepRing = mode == .decoding
+    // Step blocks of the per-step buffers: T, or the ring's two.
+    let kept = stepRing ? 2 : t
     let (e, h, c, v) = (m.e, m.h, m.c, m.targetVocabularySize)
     let (zw, gw, ow) = (m.zWidth, m.gWidth, m.outputInputSize)
     let dropout = m.config.dropout > 0
@@ -81,16 +99,16 @@ public final class Workspace {
     while layers.count < m.layers.count { layers.append(DecoderLayer.Activations()) }
     if layers.count > m.layers.count { layers.removeLast(layers.count - m.layers.count) }
     for (l, layer) in layers.enumerated() {
-      layer.prepare(layer: l, top: l == m.top, batch: b, steps: t, hidden: h, masked: dropout)
+      layer.prepare(layer: l, top: l == m.top, batch: b, steps: kept, hidden: h, masked: dropout)
     }
     bridgeInput.resize(b * c)
     initialState.resize(b * h)
-    z.resize(t * b * zw)
+    z.resize(kept * b * zw)
     embeddingDropout.resize(dropout ? t * b * e : 0)
-    g.resize((t + 1) * b * gw)
-    outputInput.resize(t * b * ow)
+    g.resize((kept + 1) * b * gw)
+    outputInput.resize(kept * b * ow)
     attentionWeights.resize(t * b * s)
-    logits.resize(t * b * v)
+    logits.resize(kept * b * v)
     dOutputInput.resize(t * b * ow)
     dZ.resize(t * b * zw)
     dG.resize((t + 1) * b * gw)

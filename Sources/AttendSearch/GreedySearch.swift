@@ -46,7 +46,7 @@ public enum GreedySearch {
       model.decoderStep(ws, step: i)
       model.outputRows(ws, row: i * b, count: b)
       for bi in 0..<b where !finished[bi] {
-        let row = ws.logits.pointer + (i * b + bi) * v
+        let row = ws.logits.pointer + ws.blockRow(i * b + bi) * v
         var token = model.argmax(row)
         let (logSum, _) = SoftmaxCrossEntropy.logSumExp(row, count: v, exponentiate: false)
         // Past the length limit, stop the sentence here as if `</s>` had been produced.

@@ -53,7 +53,7 @@ public final class Seq2SeqStepDecoder: StepDecoder {
     model.embedDecoderInputs(workspace, row: i * rows, count: rows)
     model.decoderStep(workspace, step: i)
     model.outputRows(workspace, row: i * rows, count: rows)
-    return workspace.logits.pointer + i * rows * model.targetVocabularySize
+    return workspace.logits.pointer + workspace.blockRow(i * rows) * model.targetVocabularySize
   }
 
   public func attentionWeights(step i: Int) -> (pointer: UnsafePointer<Float>, stride: Int) {

@@ -278,7 +278,11 @@ extension Checkpoint {
   /// tag, length (against the file size, before anything is allocated) and CRC-32, the padding,
   /// and the tensor table (names, shapes, dtype, offsets inside the data payload, no overlaps).
   /// Any problem throws a `CheckpointError` naming the file.
-  public static func read(from path: String) throws -> Checkpoint {
+  ///
+  /// `keepingValues` picks the tensors whose values are returned; the others are read and
+  /// checked all the same but come back with empty `values` (translation skips Adam's moments,
+  /// two thirds of a training checkpoint, this way).
+  public static func read(from path: String, keepingValues: (String) -> Bool = { _ in true }) throws -> Checkpoint {
     let file = try InputFile(path: path)
     defer { file.close() }
     let size = file.size
@@ -312,10 +316,26 @@ extension Checkpoint {
       try padding.withUnsafeMutableBytes { try file.read(into: $0, at: dataSection.offset + position) }
       crc.update(padding)
       paddingIsZero = paddingIsZero && padding.allSatisfy { $0 == 0 }
-      var values = [Float](repeating: 0, count: entry.count)
-      try values.withUnsafeMutableBytes { raw in
-        try file.read(into: raw, at: dataSection.offset + entry.offset)
-        crc.update(UnsafeRawBufferPointer(raw))
+      var values: [Float] = []
+      if keepingValues(entry.name) {
+        values = [Float](repeating: 0, count: entry.count)
+        try values.withUnsafeMutableBytes { raw in
+          try file.read(into: raw, at: dataSection.offset + entry.offset)
+          crc.update(UnsafeRawBufferPointer(raw))
+        }
+      } else {
+        // Through a small buffer: checked, not kept.
+        var scratch = [UInt8](repeating: 0, count: min(entry.count * 4, 1 << 20))
+        var done = 0
+        while done < entry.count * 4 {
+          let n = min(scratch.count, entry.count * 4 - done)
+          try scratch.withUnsafeMutableBytes { raw in
+            let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n])
+            try file.read(into: part, at: dataSection.offset + entry.offset + UInt64(done))
+            crc.update(UnsafeRawBufferPointer(part))
+          }
+          done += n
+        }
       }
       #if _endian(big)
         values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }

@@ -106,12 +106,17 @@ extension ModelCheckpoint {
 
   /// Reads and checks a checkpoint: the bytes (AttendStorage), the header (JSON, kind, the model
   /// it describes against the tensors, before any allocation that size), then every tensor.
-  static func read(from path: String) throws -> ReadCheckpoint {
-    try decode(Checkpoint.read(from: path), path: path)
+  /// `moments: false` (translation): Adam's moments of a training checkpoint are checked (CRC,
+  /// names, shapes) but not kept, which saves two copies of the model's size in memory.
+  static func read(from path: String, moments: Bool = true) throws -> ReadCheckpoint {
+    let isMoment = { (name: String) in
+      name.hasPrefix(CheckpointTensorName.firstMomentPrefix) || name.hasPrefix(CheckpointTensorName.secondMomentPrefix)
+    }
+    return try decode(Checkpoint.read(from: path, keepingValues: { moments || !isMoment($0) }), path: path, moments: moments)
   }
 
   /// `read` for a checkpoint already read from `path`.
-  static func decode(_ checkpoint: Checkpoint, path: String) throws -> ReadCheckpoint {
+  static func decode(_ checkpoint: Checkpoint, path: String, moments: Bool = true) throws -> ReadCheckpoint {
     let header = try StoredJSON.decodeHeader(checkpoint.header, path: path)
     func fail(_ problem: CheckpointLoadError.Problem) -> CheckpointLoadError {
       CheckpointLoadError(path: path, problem: problem)
@@ -121,7 +126,7 @@ extension ModelCheckpoint {
         throw fail(.invalidHeader("a training checkpoint without training_state and optimizer"))
       }
     }
-    let floatsInFile = checkpoint.tensors.reduce(0) { $0 + $1.values.count }
+    let floatsInFile = checkpoint.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
     try checkModelSize(header, floatsInFile: floatsInFile, path: path)
 
     let model = Seq2Seq(config: header.model, seed: 0)
@@ -140,7 +145,16 @@ extension ModelCheckpoint {
     for info in store.infos { try take(info.name, info, into: store.values.pointer) }
     var firstMoment: [Float]?
     var secondMoment: [Float]?
-    if checkpoint.kind == .training {
+    if checkpoint.kind == .training && !moments {
+      for info in store.infos {
+        for name in [CheckpointTensorName.firstMoment(of: info.name), CheckpointTensorName.secondMoment(of: info.name)] {
+          guard let tensor = byName.removeValue(forKey: name) else { throw fail(.missingTensor(name)) }
+          guard tensor.shape == info.shape else {
+            throw fail(.shapeMismatch(name: name, found: tensor.shape, expected: info.shape))
+          }
+        }
+      }
+    } else if checkpoint.kind == .training {
       let m = FloatBuffer(count: store.count)
       let v = FloatBuffer(count: store.count)
       for info in store.infos {

@@ -67,6 +67,6 @@ public enum ModelCheckpoint {
   /// checking the header against the tensors and every tensor the model needs (see
   /// CheckpointLoading.swift).
   public static func load(from path: String) throws -> LoadedModel {
-    try read(from: path).loaded
+    try read(from: path, moments: false).loaded
   }
 }

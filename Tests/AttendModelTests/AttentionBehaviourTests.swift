@@ -147,7 +147,7 @@ final class AttentionBehaviourTests: XCTestCase {
         model.embedDecoderInputs(ws, row: 2, count: 2)
         model.decoderStep(ws, step: 1)
         model.outputRows(ws, row: 2, count: 2)
-        return Array(UnsafeBufferPointer(start: ws.logits.pointer + 2 * v, count: 2 * v))
+        return Array(UnsafeBufferPointer(start: ws.logits.pointer + ws.blockRow(2) * v, count: 2 * v))
       }
       let straight = run(swap: false), swapped = run(swap: true)
       XCTAssertEqual(Array(swapped[0..<v]), Array(straight[v..<(2 * v)]), name)
