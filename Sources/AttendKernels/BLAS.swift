@@ -16,6 +16,9 @@ public enum BLAS {
   public static let coreTypeVariable = "ATTEND_BLAS_CORETYPE"
 
   private static let loadResult: Result<Void, LoadError> = {
+    // OpenBLAS runs single-threaded; Attend splits large products over its own two threads
+    // (see `gemm`). Read by OpenBLAS when it loads, so its worker threads never start.
+    setenv("OPENBLAS_NUM_THREADS", "1", 1)
     let requested = ProcessInfo.processInfo.environment[coreTypeVariable]
     var message = [CChar](repeating: 0, count: 512)
     let status: Int32 = message.withUnsafeMutableBufferPointer { buffer in
@@ -52,13 +55,24 @@ public enum BLAS {
     }
   }
 
+  /// Threads for the numeric kernels: 1, or 2 to use a second core (the caller and
+  /// `KernelThread`; larger values act as 2). OpenBLAS itself always runs on one thread: its own
+  /// threading stalls for a whole scheduler time slice per product whenever the other core is
+  /// busy (training ran 30–100× slower with two other processes running; BENCHMARKS.md, "On a
+  /// busy machine"), while `KernelThread`'s callers take every chunk it has not claimed.
   public static var threads: Int {
-    get { Int(attend_openblas_get_threads()) }
+    get { configuredThreads }
     set {
-      _ = try? load()
-      attend_openblas_set_threads(Int32(newValue))
+      precondition(newValue >= 1, "threads must be at least 1")
+      configuredThreads = newValue
     }
   }
+
+  nonisolated(unsafe) private static var configuredThreads = ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1
+
+  /// Products of at least this many multiply-adds (and 64 or more columns) are split by columns
+  /// into four single-threaded sgemm calls that the caller and `KernelThread` share.
+  public static let splitMultiplyAdds = 1 << 20
 
   /// Floating-point operations (2·M·N·K per product) issued through `gemm` since the last reset.
   /// The benchmark reads it to report achieved GFLOP/s for any model variant; counting costs one
@@ -85,8 +99,41 @@ public enum BLAS {
       return
     }
     if case .failure(let error) = loadResult { fatalError("\(error)") }
+    if threads >= 2 && m * n * k >= splitMultiplyAdds && n >= 64 {
+      // Four column blocks (multiples of 16 wide). Each is an ordinary sgemm over the whole of K,
+      // and the blocks depend only on N, so the result does not depend on which thread ran which.
+      var job = ColumnBlocks(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+        c: c, ldc: ldc, width: ((n + 3) / 4 + 15) & ~15)
+      let blocks = (n + job.width - 1) / job.width
+      withUnsafePointer(to: &job) { pointer in
+        KernelThread.shared.run(chunks: blocks, argument: UnsafeRawPointer(pointer)) { argument, index in
+          argument.load(as: ColumnBlocks.self).run(block: index)
+        }
+      }
+      return
+    }
     attend_sgemm(
       transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b,
       Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// A product cut into column blocks: C[:, block] = alpha · op(A) · op(B)[:, block] + beta · C[:, block].
+  struct ColumnBlocks {
+    var transA: Bool, transB: Bool
+    var m: Int, n: Int, k: Int, alpha: Float
+    var a: UnsafePointer<Float>, lda: Int
+    var b: UnsafePointer<Float>, ldb: Int
+    var beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    var width: Int
+
+    func run(block: Int) {
+      let first = block * width, count = min(n, first + width) - first
+      // op(B)'s columns are B's rows when B is transposed.
+      let columns = transB ? b + first * ldb : b + first
+      attend_sgemm(
+        transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(count), Int32(k), alpha, a, Int32(lda), columns, Int32(ldb),
+        beta, c + first, Int32(ldc))
+    }
   }
 }

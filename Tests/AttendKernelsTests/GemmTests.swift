@@ -76,6 +76,44 @@ final class GemmTests: XCTestCase {
     for i in 0..<viaGemm.count { XCTAssertEqual(viaGemm[i], openBLAS[i], accuracy: 1e-5) }
   }
 
+  func testLargeProductsSplitByColumnsOverTwoThreadsMatchTheReference() {
+    // Above BLAS.splitMultiplyAdds: four column blocks shared by the caller and KernelThread;
+    // N = 203 leaves a ragged last block; every transpose combination moves B's columns differently.
+    var rng = RandomGenerator(seed: 13)
+    let (m, n, k) = (40, 203, 150)
+    XCTAssertGreaterThanOrEqual(m * n * k, BLAS.splitMultiplyAdds)
+    defer { BLAS.threads = 2 }
+    for transA in [false, true] {
+      for transB in [false, true] {
+        let lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3
+        let a = (0..<((transA ? k : m) * lda)).map { _ in rng.nextFloat() - 0.5 }
+        let b = (0..<((transB ? n : k) * ldb)).map { _ in rng.nextFloat() - 0.5 }
+        let c0 = (0..<(m * ldc)).map { _ in rng.nextFloat() - 0.5 }
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+          BLAS.threads = threads
+          var c = c0
+          BLAS.gemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb,
+            beta: 0.25, c: &c, ldc: ldc)
+          results.append(c)
+        }
+        var slow = c0
+        referenceGemm(
+          transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 0.25,
+          c: &slow, ldc: ldc)
+        for result in results {
+          for i in 0..<m {
+            // Padding columns past N stay untouched.
+            for j in 0..<ldc {
+              XCTAssertEqual(result[i * ldc + j], slow[i * ldc + j], accuracy: 1e-4, "tA \(transA) tB \(transB) [\(i), \(j)]")
+            }
+          }
+        }
+      }
+    }
+  }
+
   func testBLASReportsTheKernelFamilyItLoaded() {
     XCTAssertNotEqual(BLAS.coreName, "unloaded")
     XCTAssertTrue(BLAS.summary.hasPrefix("OpenBLAS"))
