@@ -9,9 +9,11 @@ import Synchronization
 /// short while after each job (a hand-off then costs well under a microsecond) and then sleeps on
 /// a condition variable, so an idle process does not keep a core busy.
 ///
-/// Why chunks: on a 2-core machine the other core is often busy (another process, OpenBLAS's
-/// own spinning workers). The caller never waits for a thread that has not started: it takes
-/// every chunk this thread has not claimed, and waits only for chunks already being worked on.
+/// Why chunks: on a 2-core machine the other core is often busy with another process. The caller
+/// never waits for a thread that has not started: it takes every chunk this thread has not
+/// claimed, and waits only for chunks already being worked on. (OpenBLAS's own threading lacks
+/// this and stalls for a scheduler time slice per product under load, so Attend runs OpenBLAS
+/// single-threaded and splits large products here: `BLAS.gemm`.)
 ///
 /// One job at a time; `run` returns when every chunk is done, so the job's memory is never touched
 /// after it returns.
