@@ -304,12 +304,21 @@ struct BenchCommand: ParsableCommand {
 
   /// Trains the shipped reverse task for a few steps in `work` and returns its checkpoint path.
   func trainTinyCheckpoint(in work: String) throws -> String {
-    var experiment = try ExperimentConfig.load(path: "configs/reverse.yaml")
-    experiment.training.maxSteps = 20
-    experiment.training.evalEvery = 20
-    experiment.training.checkpointDir = work + "/checkpoints"
-    experiment.logging.database = work + "/bench.sqlite"
-    experiment.logging.runName = "bench"
+    try trainCheckpoint(config: "configs/reverse.yaml", steps: 20, in: work + "/checkpoints", runName: "bench")
+  }
+
+  /// Trains `config` for `steps` steps (one evaluation at the end) with its checkpoints and log
+  /// in `directory`, after `change`; returns the latest checkpoint's path.
+  func trainCheckpoint(
+    config: String, steps: Int, in directory: String, runName: String, _ change: (inout ExperimentConfig) -> Void = { _ in }
+  ) throws -> String {
+    var experiment = try ExperimentConfig.load(path: config)
+    change(&experiment)
+    experiment.training.maxSteps = steps
+    experiment.training.evalEvery = steps
+    experiment.training.checkpointDir = directory
+    experiment.logging.database = directory + "/log.sqlite"
+    experiment.logging.runName = runName
     let trainer = Trainer(config: experiment)
     trainer.log = { _ in }
     return try trainer.run().latestCheckpoint
@@ -346,20 +355,13 @@ struct BenchCommand: ParsableCommand {
   /// Trains the `medium` model on `config`'s data for one step and returns its checkpoint: a
   /// translator of the real pipeline and size, for the memory of a translation process.
   func trainMediumCheckpoint(config: String, in work: String) throws -> String {
-    var experiment = try ExperimentConfig.load(path: config)
-    let medium = Benchmark.Setup.medium().model
-    experiment.model.embeddingSize = medium.embeddingSize
-    experiment.model.hiddenSize = medium.hiddenSize
-    experiment.model.attentionSize = medium.attentionSize
-    experiment.model.bidirectional = medium.bidirectional
-    experiment.training.maxSteps = 1
-    experiment.training.evalEvery = 1
-    experiment.training.checkpointDir = work + "/checkpoints-medium"
-    experiment.logging.database = work + "/medium.sqlite"
-    experiment.logging.runName = "bench-medium"
-    let trainer = Trainer(config: experiment)
-    trainer.log = { _ in }
-    return try trainer.run().latestCheckpoint
+    try trainCheckpoint(config: config, steps: 1, in: work + "/checkpoints-medium", runName: "bench-medium") {
+      let medium = Benchmark.Setup.medium().model
+      $0.model.embeddingSize = medium.embeddingSize
+      $0.model.hiddenSize = medium.hiddenSize
+      $0.model.attentionSize = medium.attentionSize
+      $0.model.bidirectional = medium.bidirectional
+    }
   }
 
   /// Peak resident memory (MiB) of a child process running `program arguments` to completion.

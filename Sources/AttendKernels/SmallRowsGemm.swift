@@ -72,7 +72,7 @@ public enum SmallRowsGemm {
       }
       while j < columns.upperBound {
         for i in 0..<m {
-          let y = alpha * dot(a + i * lda, b + j * ldb, count: k)
+          let y = alpha * VectorMath.dot(a + i * lda, b + j * ldb, count: k)
           let out = c + i * ldc + j
           out.pointee = beta == 0 ? y : y + beta * out.pointee
         }
@@ -171,21 +171,5 @@ public enum SmallRowsGemm {
       p += 1
     }
     store(s, alpha: alpha, beta: beta, to: c)
-  }
-
-  @inline(__always)
-  static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-    var acc = SIMD16<Float>()
-    var p = 0
-    while p + 16 <= count {
-      acc.addProduct(load(x + p), load(y + p))
-      p += 16
-    }
-    var total = acc.sum()
-    while p < count {
-      total += x[p] * y[p]
-      p += 1
-    }
-    return total
   }
 }
