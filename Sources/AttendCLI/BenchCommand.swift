@@ -212,10 +212,8 @@ struct BenchCommand: ParsableCommand {
 
   /// Runs scripts/bench_pytorch.py on the workload written above and prints Attend ÷ PyTorch.
   func comparePyTorch(work: String, names: [String], ours: [String: Any], checkpoint: String?) throws {
-    let candidates = [python, ProcessInfo.processInfo.environment["ATTEND_PYTHON"], "/opt/attend-ref/bin/python", "/usr/bin/python3"]
-      .compactMap { $0 }
-    guard let interpreter = candidates.first(where: { hasTorch($0) }) else {
-      say("pytorch reference: skipped (no python with torch among \(candidates.joined(separator: ", ")))")
+    guard let interpreter = pythonCandidates.first(where: { hasTorch($0) }) else {
+      say("pytorch reference: skipped (no python with torch among \(pythonCandidates.joined(separator: ", ")))")
       return
     }
     var plan: [String: Any] = ["training": names, "repeats": repeats]
@@ -268,6 +266,12 @@ struct BenchCommand: ParsableCommand {
 
   func row(_ label: String, _ a: Double, _ b: Double, _ ratio: Double) {
     say(String(format: "%@ %10.2f  %12.2f  %7.2f×", pad(label, 40), a, b, ratio))
+  }
+
+  /// Where to look for a Python with torch, in order (`--python`, `$ATTEND_PYTHON`, the usual places).
+  var pythonCandidates: [String] {
+    [python, ProcessInfo.processInfo.environment["ATTEND_PYTHON"], "/opt/attend-ref/bin/python", "/usr/bin/python3"]
+      .compactMap { $0 }
   }
 
   func hasTorch(_ interpreter: String) -> Bool {

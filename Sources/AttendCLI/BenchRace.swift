@@ -157,18 +157,13 @@ extension BenchCommand {
   }
 
   /// Where --race looks for a Python with torch, in order (as --compare does).
-  var racePythonCandidates: [String] {
-    [python, ProcessInfo.processInfo.environment["ATTEND_PYTHON"], "/opt/attend-ref/bin/python", "/usr/bin/python3"]
-      .compactMap { $0 }
-  }
-
   /// The Python that runs the reference, or nil and why not.
   func raceInterpreter() -> (String?, String) {
     guard FileManager.default.fileExists(atPath: "scripts/race_pytorch.py") else {
       return (nil, "scripts/race_pytorch.py not found: run attend from the repository root")
     }
-    if let interpreter = racePythonCandidates.first(where: { hasTorch($0) }) { return (interpreter, "") }
-    return (nil, "no python with torch among \(racePythonCandidates.joined(separator: ", "))")
+    if let interpreter = pythonCandidates.first(where: { hasTorch($0) }) { return (interpreter, "") }
+    return (nil, "no python with torch among \(pythonCandidates.joined(separator: ", "))")
   }
 
   /// Runs a program to completion with this process's standard output and error (its progress

@@ -70,10 +70,7 @@ enum CheckpointReport {
   }
 
   private static func json<T: Encodable>(_ value: T) -> String {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(value) else { return "?" }
+    guard let data = try? StoredJSON.encoder().encode(value) else { return "?" }
     return String(decoding: data, as: UTF8.self)
   }
 
@@ -85,13 +82,4 @@ enum CheckpointReport {
     words.map { String($0, radix: 16) }.joined(separator: ":")
   }
 
-  private static func grouped(_ value: Int) -> String {
-    let digits = Array(String(value))
-    var result = ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-      result.append(digit)
-    }
-    return result
-  }
 }

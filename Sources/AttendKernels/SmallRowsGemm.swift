@@ -15,15 +15,12 @@ public enum SmallRowsGemm {
   /// BLAS runs on two or more): below it the hand-off costs more than it saves.
   public static let parallelMultiplyAdds = 150_000
 
-  /// Whether large enough products use `KernelThread` (the benchmark turns it off to measure both).
-  nonisolated(unsafe) public static var usesKernelThread = true
-
   public static func multiplyTransposed(
     m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     var job = Job(m: m, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, columns: 0..<n)
-    guard usesKernelThread && m * n * k >= parallelMultiplyAdds && n >= 64 && BLAS.threads >= 2 else {
+    guard m * n * k >= parallelMultiplyAdds && n >= 64 && BLAS.threads >= 2 else {
       job.run()
       return
     }

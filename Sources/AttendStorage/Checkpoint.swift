@@ -311,6 +311,8 @@ extension Checkpoint {
     var position: UInt64 = 0
     var tensors: [CheckpointTensor] = []
     tensors.reserveCapacity(entries.count)
+    // Tensors not kept are checked through this buffer (allocated when first needed).
+    var scratch: [UInt8] = []
     for entry in entries {
       var padding = [UInt8](repeating: 0, count: Int(entry.offset - position))
       try padding.withUnsafeMutableBytes { try file.read(into: $0, at: dataSection.offset + position) }
@@ -324,8 +326,7 @@ extension Checkpoint {
           crc.update(UnsafeRawBufferPointer(raw))
         }
       } else {
-        // Through a small buffer: checked, not kept.
-        var scratch = [UInt8](repeating: 0, count: min(entry.count * 4, 1 << 20))
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: 1 << 20) }
         var done = 0
         while done < entry.count * 4 {
           let n = min(scratch.count, entry.count * 4 - done)

@@ -73,7 +73,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 }
 
 /// 1048576 → "1,048,576".
-func grouped(_ value: UInt64) -> String {
+public func grouped<Integer: BinaryInteger>(_ value: Integer) -> String {
   let digits = Array(String(value))
   var result = ""
   for (index, digit) in digits.enumerated() {

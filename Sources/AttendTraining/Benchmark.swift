@@ -157,9 +157,7 @@ public enum Benchmark {
   public static func writeReference(
     _ model: Seq2Seq, name: String, directory: String, extra: [String: Any]
   ) throws {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    let configObject = try JSONSerialization.jsonObject(with: try encoder.encode(model.config))
+    let configObject = try JSONSerialization.jsonObject(with: try StoredJSON.encoder().encode(model.config))
     var spec = extra
     spec["model"] = configObject
     spec["tensors"] = model.parameters.infos.map { ["name": $0.name, "shape": $0.shape, "offset": $0.offset] }

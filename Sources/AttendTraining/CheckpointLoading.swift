@@ -220,12 +220,14 @@ extension ModelCheckpoint {
 }
 
 /// JSON as checkpoint headers store it: snake_case keys, sorted, and read back leniently.
-enum StoredJSON {
+public enum StoredJSON {
   /// Key components that Swift property names spell in capitals (`bestBLEU`, `runID`): the
   /// standard snake_case decoding would look for `bestBleu` and silently find nothing.
   static let acronyms: [String: String] = ["bleu": "BLEU", "id": "ID", "aer": "AER", "json": "JSON"]
 
-  static func encoder() -> JSONEncoder {
+  /// Sorted snake_case keys, unescaped slashes, non-finite numbers as "inf"/"-inf"/"nan": the
+  /// JSON Attend stores and prints.
+  public static func encoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

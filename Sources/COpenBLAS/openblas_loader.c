@@ -12,13 +12,9 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
                          const float *, int, float, float *, int);
 typedef char *(*corename_fn)(void);
-typedef void (*set_threads_fn)(int);
-typedef int (*get_threads_fn)(void);
 
 static sgemm_fn sgemm_ptr;
 static corename_fn corename_ptr;
-static set_threads_fn set_threads_ptr;
-static get_threads_fn get_threads_ptr;
 static const char *opened_path = "unloaded";
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -63,8 +59,6 @@ int attend_openblas_load(const char *coretype, char *error, int error_capacity) 
   }
   sgemm_fn sgemm = (sgemm_fn)dlsym(handle, "cblas_sgemm");
   corename_ptr = (corename_fn)dlsym(handle, "openblas_get_corename");
-  set_threads_ptr = (set_threads_fn)dlsym(handle, "openblas_set_num_threads");
-  get_threads_ptr = (get_threads_fn)dlsym(handle, "openblas_get_num_threads");
   if (!sgemm) {
     snprintf(error, (size_t)error_capacity, "%s has no cblas_sgemm symbol", opened_path);
     pthread_mutex_unlock(&load_lock);
@@ -88,8 +82,3 @@ const char *attend_openblas_corename(void) {
 
 const char *attend_openblas_path(void) { return opened_path; }
 
-void attend_openblas_set_threads(int threads) {
-  if (set_threads_ptr) set_threads_ptr(threads);
-}
-
-int attend_openblas_get_threads(void) { return get_threads_ptr ? get_threads_ptr() : 0; }

@@ -27,9 +27,6 @@ const char *attend_openblas_corename(void);
 /// The library file that was opened, or "unloaded".
 const char *attend_openblas_path(void);
 
-void attend_openblas_set_threads(int threads);
-int attend_openblas_get_threads(void);
-
 #ifdef __cplusplus
 }
 #endif
