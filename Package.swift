@@ -38,23 +38,36 @@ let package = Package(
     .target(name: "AttendEvaluation", dependencies: ["AttendData"]),
     // Decoding: greedy and beam search, unknown-word replacement.
     .target(name: "AttendSearch", dependencies: ["AttendModel", "AttendData"], swiftSettings: kernelFlags),
-    // What lasts: the SQLite training log and binary checkpoints.
-    .target(name: "AttendStorage", dependencies: ["CSQLite", "AttendModel", "AttendData"]),
+    // What lasts: the SQLite training log (and CRC-32, shared by checkpoints and PNG files).
+    .target(name: "AttendStorage", dependencies: ["CSQLite"]),
+    // Checkpoint files: the byte format, atomic writes, the header every reader needs, loading a
+    // model with every check, run directories, safetensors export. No training inside.
+    .target(name: "AttendCheckpoint", dependencies: ["AttendStorage", "AttendModel", "AttendData", "AttendKernels"]),
+    // Lines of text in, translations out, from a checkpoint: what `attend translate` and
+    // `attend eval` run. Builds without AttendTraining (AttendTranslationTests checks it).
+    .target(name: "AttendTranslation", dependencies: ["AttendCheckpoint", "AttendSearch", "AttendModel", "AttendData"]),
     // Seeing the training log: terminal and SVG/PNG attention heatmaps, the HTML run report.
     .target(name: "AttendReport", dependencies: ["AttendStorage"]),
-    // Configuration, optimiser and the training loop.
+    // Configuration, the training step, optimiser, evaluation during training, the training loop,
+    // and what training adds to checkpoints (experiment, progress, optimizer; resume).
     .target(
       name: "AttendTraining",
       dependencies: [
-        "AttendModel", "AttendData", "AttendSearch", "AttendEvaluation", "AttendStorage",
+        "AttendModel", "AttendData", "AttendSearch", "AttendEvaluation", "AttendStorage", "AttendCheckpoint",
         .product(name: "Yams", package: "Yams"),
       ],
+      swiftSettings: kernelFlags),
+    // `attend bench`'s measurements and the PyTorch race: they drive training, never the reverse.
+    .target(
+      name: "AttendBenchmark",
+      dependencies: ["AttendTraining", "AttendCheckpoint", "AttendModel", "AttendData", "AttendSearch", "AttendEvaluation"],
       swiftSettings: kernelFlags),
     // The `attend` subcommands.
     .target(
       name: "AttendCLI",
       dependencies: [
-        "AttendTraining", "AttendSearch", "AttendStorage", "AttendEvaluation", "AttendData", "AttendReport",
+        "AttendTraining", "AttendBenchmark", "AttendTranslation", "AttendCheckpoint", "AttendSearch", "AttendStorage",
+        "AttendEvaluation", "AttendData", "AttendReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "attend", dependencies: ["AttendCLI"]),
@@ -70,9 +83,14 @@ let package = Package(
     // Test helper: writes to a training log until killed (TrainingLogCrashTests SIGKILLs it).
     .executableTarget(name: "attend-log-writer", dependencies: ["AttendStorage"], path: "Tests/AttendLogWriter"),
     .testTarget(name: "AttendStorageTests", dependencies: ["AttendStorage", "attend-log-writer"]),
+    .testTarget(name: "AttendCheckpointTests", dependencies: ["AttendCheckpoint", "AttendStorage", "AttendKernels", "AttendModel", "AttendData"]),
+    // Translates with a checkpoint through AttendTranslation alone: the proof that translation
+    // needs nothing of training. Reads AttendTrainingTests' version 1 checkpoint by path.
+    .testTarget(name: "AttendTranslationTests", dependencies: ["AttendTranslation", "AttendCheckpoint"]),
     .testTarget(name: "AttendReportTests", dependencies: ["AttendReport"]),
     // Fixtures/ holds a version 1 checkpoint, read by path (#filePath).
     .testTarget(name: "AttendTrainingTests", dependencies: ["AttendTraining"], exclude: ["Fixtures"]),
+    .testTarget(name: "AttendBenchmarkTests", dependencies: ["AttendBenchmark", "AttendTraining"]),
     // Depends on the `attend` executable so that `swift test` builds it: the checkpoint tests run
     // it as a child process (and kill it with SIGKILL).
     .testTarget(name: "AttendCLITests", dependencies: ["AttendCLI", "attend"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendCheckpoint
 import AttendTraining
 
 /// `attend average`: parameter averaging of checkpoints of one model.

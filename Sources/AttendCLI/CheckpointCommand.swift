@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendCheckpoint
 import AttendStorage
 import AttendTraining
 import Foundation

@@ -1,3 +1,4 @@
+import AttendCheckpoint
 import AttendStorage
 import AttendTraining
 import Foundation

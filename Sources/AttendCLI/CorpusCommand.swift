@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendCheckpoint
 import AttendData
 import AttendTraining
 import Foundation

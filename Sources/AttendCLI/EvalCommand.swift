@@ -1,9 +1,11 @@
 import ArgumentParser
+import AttendCheckpoint
 import AttendData
 import AttendEvaluation
 import AttendKernels
 import AttendModel
 import AttendTraining
+import AttendTranslation
 import Foundation
 
 /// `attend eval`: translate a test set with a checkpoint and score it.
@@ -110,7 +112,7 @@ struct EvalCommand: ParsableCommand {
         : "beam \(options.beamSize), length penalty \(options.lengthNormalization.rawValue)"
           + (options.lengthNormalization == .gnmt ? String(format: " α %.2f", options.alpha) : "")
       var note = String(format: "%d sentences translated in %.2fs (%@)", sources.count, seconds, decoding)
-      if loaded.header.experiment.data.lowercase && !lowercase {
+      if loaded.preprocessing.target.tokenizer.lowercase && !lowercase {
         note += "; the model writes lowercase: add --lowercase for case-insensitive scores"
       }
       FileHandle.standardError.write(Data((note + "\n").utf8))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendCheckpoint
 import AttendTraining
 
 /// `attend export`: a checkpoint's weights for other frameworks.

@@ -1,8 +1,9 @@
 import ArgumentParser
+import AttendCheckpoint
 import AttendKernels
 import AttendReport
 import AttendSearch
-import AttendTraining
+import AttendTranslation
 import Foundation
 
 /// `attend translate`: sentences from arguments, standard input or a file, through beam search.

@@ -79,14 +79,24 @@ public struct TextPipeline: Sendable {
     sourceVocabulary.encode(sourcePieces(line))
   }
 
+  /// The model tokens of a target line (a reference, for teacher-forced attention).
+  public func targetPieces(_ line: String) -> [String] {
+    preprocessing.target.pieces(line)
+  }
+
   /// The model tokens of an output (up to `</s>`, without padding or `<s>`).
   public func targetPieces(_ ids: [Int32]) -> [String] {
     targetVocabulary.decode(ids)
   }
 
-  /// The text of an output: subwords merged and punctuation reattached.
+  /// The text of output tokens: subwords merged and punctuation reattached.
+  public func text(_ pieces: [String]) -> String {
+    preprocessing.target.text(pieces)
+  }
+
+  /// The text of an output.
   public func decodeTarget(_ ids: [Int32]) -> String {
-    preprocessing.target.text(targetPieces(ids))
+    text(targetPieces(ids))
   }
 
   /// A reference translation as the output is written (see `TextProcessor.reference`).

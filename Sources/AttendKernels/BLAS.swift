@@ -74,10 +74,11 @@ public enum BLAS {
   /// into four single-threaded sgemm calls that the caller and `KernelThread` share.
   public static let splitMultiplyAdds = 1 << 20
 
-  /// Floating-point operations (2·M·N·K per product) issued through `gemm` since the last reset.
-  /// The benchmark reads it to report achieved GFLOP/s for any model variant; counting costs one
-  /// addition per product. Not synchronised: read it only while one thread issues products.
-  nonisolated(unsafe) public static var countedFLOPs: Double = 0
+  /// Called with (M, N, K) before each product `gemm` issues, when set; nil (the default) costs one
+  /// test per product. An opt-in seam for measuring (the benchmark's `FLOPCounter` counts
+  /// 2·M·N·K per call), not for changing results. Not synchronised: set it only while one thread
+  /// issues products.
+  nonisolated(unsafe) public static var productObserver: ((_ m: Int, _ n: Int, _ k: Int) -> Void)?
 
   /// Whether products of a few rows with a transposed weight matrix (a decoder step of one
   /// sentence or one beam) run on `SmallRowsGemm` instead of OpenBLAS. On by default; the
@@ -92,7 +93,7 @@ public enum BLAS {
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     if m == 0 || n == 0 { return }
-    countedFLOPs += 2 * Double(m) * Double(n) * Double(k)
+    productObserver?(m, n, k)
     if !transA && transB && m <= SmallRowsGemm.maxRows && usesSmallRowsKernel {
       SmallRowsGemm.multiplyTransposed(
         m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

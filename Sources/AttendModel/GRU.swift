@@ -29,10 +29,6 @@ public struct GRU {
     self.reverse = reverse
   }
 
-  public func initialize(_ store: ParameterStore, rng: inout RandomGenerator) {
-    initialize(store, input: .xavier, recurrent: .xavier, range: 0.1, rng: &rng)
-  }
-
   /// W_ih with `input`, W_hh with `recurrent`, each per gate block; biases stay zero.
   public func initialize(
     _ store: ParameterStore, input: InitScheme, recurrent: InitScheme, range: Float,

@@ -39,11 +39,10 @@ public struct Linear {
       ldb: inputSize, beta: bias == nil ? 0 : 1, c: y, ldc: ldy)
   }
 
-  /// Accumulates dW += dy^T x and db += Σ_rows dy; writes (or adds, if `accumulate`) dx = dy W.
+  /// Accumulates dW += dy^T x and db += Σ_rows dy; writes dx = dy W.
   public func backward(
     _ store: ParameterStore, rows n: Int, x: UnsafePointer<Float>, ldx: Int,
-    dy: UnsafePointer<Float>, ldy: Int, dx: UnsafeMutablePointer<Float>?, lddx: Int,
-    accumulate: Bool = false
+    dy: UnsafePointer<Float>, ldy: Int, dx: UnsafeMutablePointer<Float>?, lddx: Int
   ) {
     BLAS.gemm(
       transA: true, m: outputSize, n: inputSize, k: n, a: dy, lda: ldy, b: x, ldb: ldx, beta: 1,
@@ -52,7 +51,7 @@ public struct Linear {
     if let dx {
       BLAS.gemm(
         m: n, n: inputSize, k: outputSize, a: dy, lda: ldy, b: store.value(weight),
-        ldb: inputSize, beta: accumulate ? 1 : 0, c: dx, ldc: lddx)
+        ldb: inputSize, beta: 0, c: dx, ldc: lddx)
     }
   }
 }

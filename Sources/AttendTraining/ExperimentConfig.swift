@@ -3,8 +3,9 @@ import AttendModel
 import Foundation
 
 // The experiment configuration: one YAML file per run, four sections. The YAML keys are the
-// snake_case forms of the property names below (`hiddenSize` ↔ `hidden_size`); the defaults written
-// here are the only defaults (the loader starts from these values and overrides what the file sets).
+// snake_case forms of the property names below (`hiddenSize` ↔ `hidden_size`). The defaults written
+// here are what the YAML loader starts from; an older checkpoint header lacking a key reads it as
+// the same default (StoredJSON's header merge).
 // Reading and validation live in ConfigLoader.swift, errors in ConfigError.swift, and the user-facing
 // table in docs/config-reference.md.
 //
@@ -164,7 +165,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   public var evalEvery: Int = 500
   /// Greedy decoding stops after `maxOutputRatio × source length + 5` tokens.
   public var maxOutputRatio: Double = 2.0
-  /// Worker threads for the numeric kernels.
+  /// Threads for the numeric kernels: the calling thread plus `KernelThread`'s one helper, so 2
+  /// splits large products, the decoder's small ones, Adam and clipping over two cores and more
+  /// than 2 acts as 2 (OpenBLAS itself always runs single-threaded; BLAS.swift says why).
   public var threads: Int = 2
   /// Directory for checkpoints; a run writes to `checkpointDir/<run_name>/`.
   public var checkpointDir: String = "checkpoints"
@@ -224,8 +227,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     self.logging = logging
   }
 
-  /// The resolved configuration as JSON with sorted snake_case keys: stored with each run in the
-  /// database and in every checkpoint. Unset optional paths are left out. Read back with `init(json:)`.
+  /// The resolved configuration as pretty-printed JSON with sorted snake_case keys: `runs.config`
+  /// in the training log. Unset optional paths are left out. Read back with `init(json:)`.
+  /// (Checkpoint headers store the same config, compactly, through `StoredJSON`.)
   public func jsonString() -> String {
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -235,7 +239,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     return String(decoding: data, as: UTF8.self)
   }
 
-  /// Reads a configuration written by `jsonString()` (from the database or a checkpoint).
+  /// Reads a configuration written by `jsonString()` (from the training log's `runs.config`).
   public init(json: String) throws {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase

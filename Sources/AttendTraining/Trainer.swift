@@ -1,3 +1,4 @@
+import AttendCheckpoint
 import AttendData
 import AttendEvaluation
 import AttendKernels
@@ -12,7 +13,8 @@ public struct TrainingSummary: Sendable {
   public var runName: String
   public var steps: Int
   public var epochs: Int
-  public var bestBLEU: Double
+  /// The dev BLEU at the best `eval_metric` (see `evalMetric`), and that evaluation's step.
+  public var bleuAtBest: Double
   public var bestStep: Int
   public var lastBLEU: Double
   public var latestCheckpoint: String
@@ -23,7 +25,7 @@ public struct TrainingSummary: Sendable {
   /// Mean training loss of every logged interval, in order (for reproducibility checks).
   public var losses: [Double]
   /// The metric that chose the best checkpoint (`training.eval_metric`) and its best value;
-  /// `bestBLEU` is the BLEU at that same step.
+  /// `bleuAtBest` is the BLEU at that same step.
   public var evalMetric: EvalMetric = .bleu
   public var bestMetric: Double? = nil
 }
@@ -43,6 +45,8 @@ public final class Trainer {
   var resolved: ExperimentConfig!
   var model: Seq2Seq!
   var adam: Adam!
+  /// Forward, loss, backward, clipping and Adam's update on one batch.
+  var step: TrainingStep!
   var batcher: Batcher!
   var rng = RandomGenerator(seed: 0)
   var state: TrainingState!
@@ -64,7 +68,7 @@ public final class Trainer {
   public var overwrite = false
   var checkpoints: CheckpointDirectory!
   /// The header of the checkpoint this run resumed from.
-  var resumedFrom: CheckpointHeader?
+  var resumedFrom: TrainingCheckpointHeader?
   /// Set when the run stops between evaluations: the state checkpoints keep, from before the
   /// final evaluation, so that a resume continues as if the run had never stopped.
   var stateAtStop: TrainingState?
@@ -86,17 +90,17 @@ public final class Trainer {
         try evaluate()
       }
       try db.flush()
-      try db.finishRun(runID: runID, status: .completed, finalStep: state.step, bestBLEU: state.bestBLEU)
+      try db.finishRun(runID: runID, status: .completed, finalStep: state.step, bestBLEU: state.bleuAtBest)
       progress.finish()
     } catch {
       progress.finish()
       try? db.flush()
-      try? db.finishRun(runID: runID, status: .failed, finalStep: state.step, bestBLEU: state.bestBLEU)
+      try? db.finishRun(runID: runID, status: .failed, finalStep: state.step, bestBLEU: state.bleuAtBest)
       throw error
     }
     return TrainingSummary(
       runID: runID, runName: config.logging.runName, steps: state.step, epochs: batcher.epoch,
-      bestBLEU: state.bestBLEU ?? 0, bestStep: state.bestStep, lastBLEU: lastBLEU,
+      bleuAtBest: state.bleuAtBest ?? 0, bestStep: state.bestStep, lastBLEU: lastBLEU,
       latestCheckpoint: latestPath, bestCheckpoint: bestPath,
       seconds: Date().timeIntervalSince(wallStart),
       tokensPerSecond: Double(state.trainingTokens) / max(state.trainingSeconds, 1e-9), losses: losses,
@@ -122,6 +126,9 @@ public final class Trainer {
 
     model = Seq2Seq(config: modelConfig, seed: cfg.training.seed)
     adam = Adam(parameterCount: model.parameters.count)
+    step = TrainingStep(
+      model: model, adam: adam, workspace: workspace, clipNorm: Float(cfg.training.clipNorm),
+      teacherForcing: Float(cfg.training.teacherForcing))
     batcher = data.makeBatcher(batchSize: cfg.training.batchSize, seed: cfg.training.seed)
     rng = RandomGenerator(seed: cfg.training.seed &+ 0x5EED)
     state = TrainingState(batcher: batcher.state, randomState: rng.stateWords, learningRate: cfg.training.learningRate)
@@ -173,18 +180,14 @@ public final class Trainer {
     while !shouldStop() {
       let batch = batcher.nextBatch()
       let stepStart = Date()
-      model.parameters.zeroGradients()
-      let (lossSum, tokens) = model.lossAndGradients(
-        batch: batch, workspace: workspace, teacherForcing: Float(config.training.teacherForcing), rng: &rng)
-      let norm = clipGradients(model.parameters, maxNorm: Float(config.training.clipNorm))
-      adam.update(model.parameters, learningRate: Float(state.learningRate))
+      let taken = step(batch, learningRate: Float(state.learningRate), rng: &rng)
       state.step += 1
       state.trainingSeconds += Date().timeIntervalSince(stepStart)
-      state.trainingTokens += tokens
-      interval.add(lossSum: lossSum, tokens: tokens, gradientNorm: Double(norm))
+      state.trainingTokens += taken.tokens
+      interval.add(lossSum: taken.lossSum, tokens: taken.tokens, gradientNorm: Double(taken.gradientNorm))
       progress.step(
         step: state.step, epoch: batcher.epoch, batch: batcher.positionInEpoch, batchesPerEpoch: batcher.batchesPerEpoch,
-        epochs: config.training.epochs, maxSteps: config.training.maxSteps, lossSum: lossSum, tokens: tokens)
+        epochs: config.training.epochs, maxSteps: config.training.maxSteps, lossSum: taken.lossSum, tokens: taken.tokens)
       if state.step % config.logging.logEvery == 0 {
         try logInterval(&interval)
       }
@@ -264,7 +267,7 @@ public final class Trainer {
     let isBest = state.bestMetric.map { t.evalMetric.higherIsBetter ? value > $0 : value < $0 } ?? !value.isNaN
     if isBest {
       state.bestMetric = value
-      state.bestBLEU = bleu
+      state.bleuAtBest = bleu
       state.bestStep = state.step
       state.evaluationsWithoutImprovement = 0
       state.plateauEvaluations = 0
@@ -305,10 +308,10 @@ public final class Trainer {
     var saved: TrainingState = stateAtStop ?? state
     saved.batcher = batcher.state
     saved.randomState = rng.stateWords
-    let header = CheckpointHeader(
+    let header = TrainingCheckpointHeader(
       experiment: resolved, model: model.config, sourceVocabulary: data.sourceVocabulary,
       targetVocabulary: data.targetVocabulary, runName: config.logging.runName, step: state.step,
-      epoch: batcher.epoch, devBLEU: lastBLEU, bestBLEU: state.bestBLEU,
+      epoch: batcher.epoch, devBLEU: lastBLEU, bleuAtBest: state.bleuAtBest,
       createdAt: ISO8601DateFormatter().string(from: Date()), metric: metric, trainingState: saved,
       dataFingerprint: ResumeCheck.dataFingerprint(train: data.train, dev: data.devEncoded), runID: runID,
       preprocessing: data.preprocessing)

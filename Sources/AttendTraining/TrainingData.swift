@@ -114,9 +114,6 @@ public struct TrainingData {
     report.trainLengths.dropped[.sourceTooLong, default: 0] + report.trainLengths.dropped[.targetTooLong, default: 0]
   }
 
-  /// The source side's tokenizer.
-  public var tokenizer: Tokenizer { preprocessing.source.tokenizer }
-
   /// Lines to ids and back, with this data's preprocessing and vocabularies.
   public var pipeline: TextPipeline {
     TextPipeline(preprocessing: preprocessing, sourceVocabulary: sourceVocabulary, targetVocabulary: targetVocabulary)

@@ -167,11 +167,11 @@ public final class TrainingProgress {
   /// it had then.
   static func bestLine(_ s: TrainingSummary) -> String {
     if s.evalMetric == .bleu {
-      return String(format: "best dev BLEU %.2f at step %d; last %.2f", s.bestBLEU, s.bestStep, s.lastBLEU)
+      return String(format: "best dev BLEU %.2f at step %d; last %.2f", s.bleuAtBest, s.bestStep, s.lastBLEU)
     }
     return String(
       format: "best dev %@ %.4f at step %d (BLEU %.2f there); last BLEU %.2f", s.evalMetric.rawValue,
-      s.bestMetric ?? .nan, s.bestStep, s.bestBLEU, s.lastBLEU)
+      s.bestMetric ?? .nan, s.bestStep, s.bleuAtBest, s.lastBLEU)
   }
 
   public static func summary(_ s: TrainingSummary, database: String) -> String {

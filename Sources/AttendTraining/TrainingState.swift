@@ -14,8 +14,10 @@ public struct TrainingState: Codable, Equatable, Sendable {
   public var randomState: [UInt64]
   /// The learning rate in force.
   public var learningRate: Double
-  /// Best dev BLEU so far and the step it was reached at (nil before the first evaluation).
-  public var bestBLEU: Double?
+  /// The dev BLEU at the best `eval_metric` so far, reached at `bestStep` (nil before the first
+  /// evaluation). Not the highest BLEU when the metric is another: dev loss, chrF or AER.
+  public var bleuAtBest: Double?
+  /// The step of the best `eval_metric` so far.
   public var bestStep: Int = 0
   /// Step of the last evaluation (-1: none yet).
   public var lastEvaluatedStep: Int = -1
@@ -31,6 +33,15 @@ public struct TrainingState: Codable, Equatable, Sendable {
   /// The same count, restarted after each learning-rate reduction: a reduction comes at
   /// `lr_patience`.
   public var plateauEvaluations: Int = 0
+
+  /// Stored under the keys the fields had before `bleuAtBest` was named for what it holds
+  /// (`best_bleu` on disk), so checkpoints old and new read alike.
+  enum CodingKeys: String, CodingKey {
+    case step, batcher, randomState, learningRate
+    case bleuAtBest = "bestBLEU"
+    case bestStep, lastEvaluatedStep, trainingSeconds, trainingTokens, bestMetric
+    case evaluationsWithoutImprovement, plateauEvaluations
+  }
 
   public init(batcher: BatcherState, randomState: [UInt64], learningRate: Double) {
     self.batcher = batcher

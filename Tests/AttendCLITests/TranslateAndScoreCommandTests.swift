@@ -1,7 +1,9 @@
+import AttendCheckpoint
 import AttendData
 import AttendKernels
 import AttendSearch
 import AttendTraining
+import AttendTranslation
 import Foundation
 import XCTest
 

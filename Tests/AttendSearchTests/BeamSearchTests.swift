@@ -35,16 +35,10 @@ final class BeamSearchTests: XCTestCase {
     let sources = corpus.dev.map { vocabulary.encode($0.source) }
     return [("bahdanau", bahdanau), ("luong general, input feeding, 2 layers", luong)].map { name, config in
       let model = Seq2Seq(config: config, seed: 5)
-      let adam = Adam(parameterCount: model.parameters.count)
-      let ws = Workspace()
+      let step = TrainingStep(model: model, adam: Adam(parameterCount: model.parameters.count), clipNorm: 1)
       var rng = RandomGenerator(seed: 1)
       let batches = Batcher.batches(of: pairs, batchSize: 32)
-      for step in 0..<120 {
-        model.parameters.zeroGradients()
-        _ = model.lossAndGradients(batch: batches[step % batches.count], workspace: ws, rng: &rng)
-        _ = clipGradients(model.parameters, maxNorm: 1)
-        adam.update(model.parameters, learningRate: 0.01)
-      }
+      for n in 0..<120 { step(batches[n % batches.count], learningRate: 0.01, rng: &rng) }
       return (name, model, sources)
     }
   }()

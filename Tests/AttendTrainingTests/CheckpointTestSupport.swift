@@ -1,3 +1,4 @@
+import AttendCheckpoint
 import AttendKernels
 import AttendModel
 import AttendStorage
@@ -86,6 +87,6 @@ extension XCTestCase {
 
   /// The training state stored in a checkpoint.
   func trainingState(_ path: String) throws -> TrainingState {
-    try XCTUnwrap(try ModelCheckpoint.readHeader(from: path).header.trainingState)
+    try XCTUnwrap(try ModelCheckpoint.readTrainingHeader(from: path).header.trainingState)
   }
 }

@@ -1,3 +1,4 @@
+import AttendCheckpoint
 import AttendKernels
 import AttendStorage
 import Foundation

@@ -102,7 +102,7 @@ final class EvaluationDuringTrainingTests: XCTestCase {
     XCTAssertFalse(loss.recordEvaluation(metric: 1.5, bleu: 50), "a tie keeps the earlier checkpoint")
     XCTAssertFalse(loss.recordEvaluation(metric: 1.8, bleu: 60))
     XCTAssertEqual(loss.state.bestMetric, 1.5)
-    XCTAssertEqual(loss.state.bestBLEU, 5, "BLEU of the best checkpoint, not the highest BLEU")
+    XCTAssertEqual(loss.state.bleuAtBest, 5, "BLEU of the best checkpoint, not the highest BLEU")
     XCTAssertEqual(loss.state.evaluationsWithoutImprovement, 2)
 
     let chrF = try trainer { $0.evalMetric = .chrf }

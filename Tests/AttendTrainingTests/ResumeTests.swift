@@ -1,3 +1,4 @@
+import AttendCheckpoint
 import AttendKernels
 import AttendModel
 import AttendStorage
@@ -69,7 +70,7 @@ final class ResumeTests: XCTestCase {
     changed.model.dropout = 0.2
     changed.logging.logEvery = 5  // logging may change
     XCTAssertThrowsError(try silentTrainer(changed, resume: true).run()) { error in
-      guard let error = error as? CheckpointLoadError, case .configMismatch(let differences) = error.problem else {
+      guard let error = error as? CheckpointError, case .configMismatch(let differences) = error.problem else {
         return XCTFail("\(error)")
       }
       XCTAssertEqual(differences.map(\.key), ["model.dropout", "training.batch_size", "training.learning_rate"])
@@ -88,7 +89,7 @@ final class ResumeTests: XCTestCase {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     try (lines.reversed().joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try silentTrainer(x.config(run: "r", maxSteps: 6), resume: true).run()) {
-      guard let error = $0 as? CheckpointLoadError, case .dataMismatch(let detail) = error.problem else {
+      guard let error = $0 as? CheckpointError, case .dataMismatch(let detail) = error.problem else {
         return XCTFail("\($0)")
       }
       XCTAssertEqual(detail, "the train pairs differ from those the checkpoint was trained on")
@@ -125,7 +126,7 @@ final class ResumeTests: XCTestCase {
     try FileManager.default.copyItem(
       atPath: CheckpointLoadingTests.version1Fixture, toPath: x.runDirectory("old") + "/latest.ckpt")
     XCTAssertThrowsError(try silentTrainer(x.config(run: "old", maxSteps: 3), resume: true).run()) {
-      guard let error = $0 as? CheckpointLoadError, case .notResumable(let reason) = error.problem else {
+      guard let error = $0 as? CheckpointError, case .notResumable(let reason) = error.problem else {
         return XCTFail("\($0)")
       }
       XCTAssertTrue(reason.hasPrefix("it was written in format version 1, which holds no optimizer"), reason)

@@ -1,3 +1,4 @@
+import AttendCheckpoint
 import AttendData
 import AttendKernels
 import Foundation
@@ -222,10 +223,10 @@ final class TrainingDataRunTests: XCTestCase {
     var config = x.config(run: "old", maxSteps: 2)
     config.data.lowercase = true
     let summary = try silentTrainer(config).run()
-    var header = try ModelCheckpoint.load(from: summary.latestCheckpoint).header
+    var header = try ModelCheckpoint.readTrainingHeader(from: summary.latestCheckpoint).header
     header.preprocessing = nil
     let json = try JSONEncoder().encode(header)
-    let decoded = try JSONDecoder().decode(CheckpointHeader.self, from: json)
+    let decoded = try JSONDecoder().decode(TrainingCheckpointHeader.self, from: json)
     let loaded = LoadedModel(header: decoded, model: try ModelCheckpoint.load(from: summary.latestCheckpoint).model)
     XCTAssertEqual(loaded.preprocessing, .wholeWords(lowercase: true))
     XCTAssertEqual(loaded.pipeline.sourcePieces("W1  w2!"), ["w1", "w2!"])

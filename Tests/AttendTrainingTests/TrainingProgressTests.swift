@@ -73,7 +73,7 @@ final class TrainingProgressTests: XCTestCase {
 
   func testSummaryNamesTheResultsTheFilesAndTheNextCommands() {
     let summary = TrainingSummary(
-      runID: 3, runName: "reverse", steps: 939, epochs: 3, bestBLEU: 100, bestStep: 939, lastBLEU: 99.5,
+      runID: 3, runName: "reverse", steps: 939, epochs: 3, bleuAtBest: 100, bestStep: 939, lastBLEU: 99.5,
       latestCheckpoint: "checkpoints/reverse/latest.ckpt", bestCheckpoint: "checkpoints/reverse/best.ckpt",
       seconds: 75, tokensPerSecond: 52_340, losses: [0.5, 0.0012])
     XCTAssertEqual(
@@ -93,7 +93,7 @@ final class TrainingProgressTests: XCTestCase {
 
   func testSummaryNamesTheMetricThatChoseTheBestCheckpoint() {
     var summary = TrainingSummary(
-      runID: 1, runName: "toy", steps: 400, epochs: 2, bestBLEU: 97.5, bestStep: 300, lastBLEU: 96,
+      runID: 1, runName: "toy", steps: 400, epochs: 2, bleuAtBest: 97.5, bestStep: 300, lastBLEU: 96,
       latestCheckpoint: "l.ckpt", bestCheckpoint: "b.ckpt", seconds: 10, tokensPerSecond: 1000, losses: [])
     summary.evalMetric = .aer
     summary.bestMetric = 0.125

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import AttendStorage
+@testable import AttendCheckpoint
 
 /// Format version 2: checkpoint kinds, reading version 1 files, header-only reads, atomic pointers
 /// and stale temporary files, and the safetensors writer.

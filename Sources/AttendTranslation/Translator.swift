@@ -1,72 +1,75 @@
+import AttendCheckpoint
 import AttendData
 import AttendModel
 import AttendSearch
-import AttendTraining
 
 /// Lines of text in, translations out: what `attend translate` and `attend eval` share.
 ///
-/// Text preparation happens in exactly three places, `sourceTokens(_:)` (a line becomes the
-/// model's source tokens), `targetTokens(_:)` (a reference line becomes target tokens, for
-/// teacher-forced attention) and `text(_:)` (output tokens become a line), so a different pre- or
-/// post-processing (subwords, detokenisation) is one change in each.
-final class Translator {
-  let loaded: LoadedModel
-  let options: SearchOptions
+/// Text preparation is the model's `TextPipeline` (the preprocessing training used, with its
+/// vocabularies), reached in three places: `sourceTokens(_:)` (a line becomes the model's source
+/// tokens), `targetTokens(_:)` (a reference line becomes target tokens, for teacher-forced
+/// attention) and `text(_:)` (output tokens become a line).
+public final class Translator {
+  public let loaded: LoadedModel
+  public let options: SearchOptions
   /// Replace each `<unk>` in the output by the most attended source token.
-  let replaceUnknown: Bool
-  let workspace = Workspace()
+  public let replaceUnknown: Bool
+  /// Lines to model tokens and ids, and output tokens back to lines, as training prepared them.
+  public let pipeline: TextPipeline
+  public let workspace = Workspace()
 
-  init(loaded: LoadedModel, options: SearchOptions, replaceUnknown: Bool) {
+  public init(loaded: LoadedModel, options: SearchOptions, replaceUnknown: Bool) {
     precondition(options.problems.isEmpty, "validated by the command: \(options.problems)")
     self.loaded = loaded
     self.options = options
     self.replaceUnknown = replaceUnknown
+    pipeline = loaded.pipeline
   }
 
   /// One output of the search, as text and tokens.
-  struct Hypothesis {
+  public struct Hypothesis {
     /// The line the output is (`text(tokens)`).
-    var text: String
+    public var text: String
     /// Output tokens, `</s>` not included, `<unk>` replaced with `--replace-unk`.
-    var tokens: [String]
+    public var tokens: [String]
     /// The tokens as the model produced them followed by `</s>`: the rows of `attention`.
-    var modelTokens: [String]
+    public var modelTokens: [String]
     /// Length-normalised score the search ranked by, and the plain log-probability.
-    var score: Double
-    var logProbability: Double
+    public var score: Double
+    public var logProbability: Double
     /// [modelTokens.count][sourceTokens.count] attention weights.
-    var attention: [[Float]]
+    public var attention: [[Float]]
   }
 
   /// One input line and its n-best list (best first; empty for a line without tokens).
-  struct Result {
-    var source: String
-    var sourceTokens: [String]
-    var hypotheses: [Hypothesis]
+  public struct Result {
+    public var source: String
+    public var sourceTokens: [String]
+    public var hypotheses: [Hypothesis]
 
     /// The best output's text ("" for a line without tokens).
-    var text: String { hypotheses.first?.text ?? "" }
+    public var text: String { hypotheses.first?.text ?? "" }
   }
 
   /// The model's source tokens for a line.
-  func sourceTokens(_ line: String) -> [String] {
-    loaded.preprocessing.source.pieces(line)
+  public func sourceTokens(_ line: String) -> [String] {
+    pipeline.sourcePieces(line)
   }
 
   /// The model's target tokens for a reference line.
-  func targetTokens(_ line: String) -> [String] {
-    loaded.preprocessing.target.pieces(line)
+  public func targetTokens(_ line: String) -> [String] {
+    pipeline.targetPieces(line)
   }
 
   /// The line for output tokens.
-  func text(_ tokens: [String]) -> String {
-    loaded.preprocessing.target.text(tokens)
+  public func text(_ tokens: [String]) -> String {
+    pipeline.text(tokens)
   }
 
   /// Translates `lines` (decoded together, in length-sorted batches), results in input order.
-  func translate(_ lines: [String]) -> [Result] {
+  public func translate(_ lines: [String]) -> [Result] {
     let tokens = lines.map(sourceTokens)
-    let ids = tokens.map { loaded.header.sourceVocabulary.encode($0) }
+    let ids = tokens.map { pipeline.sourceVocabulary.encode($0) }
     let nonEmpty = ids.indices.filter { !ids[$0].isEmpty }
     var results = lines.indices.map { Result(source: lines[$0], sourceTokens: tokens[$0], hypotheses: []) }
     guard !nonEmpty.isEmpty else { return results }
@@ -79,7 +82,7 @@ final class Translator {
   }
 
   private func hypothesis(from translation: Translation, source: [String]) -> Hypothesis {
-    let vocabulary = loaded.header.targetVocabulary
+    let vocabulary = pipeline.targetVocabulary
     let produced = translation.tokens.map { vocabulary.token($0) }
     let words =
       replaceUnknown

@@ -1,4 +1,3 @@
-import AttendStorage
 import Foundation
 
 /// A run's checkpoint directory, `checkpoint_dir/<run_name>/`:
@@ -43,7 +42,7 @@ public final class CheckpointDirectory {
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
-      throw CheckpointLoadError(path: path, problem: .runDirectory("cannot create the directory: \(error.localizedDescription)"))
+      throw CheckpointError(path: path, problem: .runDirectory("cannot create the directory: \(error.localizedDescription)"))
     }
     AtomicFile.removeStaleTemporaryFiles(in: path)
     for name in try contents() {
@@ -138,7 +137,7 @@ public final class CheckpointDirectory {
   public func removeAll() throws {
     for name in try contents() where name.hasSuffix(".ckpt") {
       guard unlink(path + "/" + name) == 0 || errno == ENOENT else {
-        throw CheckpointLoadError(
+        throw CheckpointError(
           path: path + "/" + name, problem: .runDirectory("cannot delete: \(String(cString: strerror(errno)))"))
       }
     }
@@ -149,7 +148,7 @@ public final class CheckpointDirectory {
     do {
       return try FileManager.default.contentsOfDirectory(atPath: path).sorted()
     } catch {
-      throw CheckpointLoadError(path: path, problem: .runDirectory("cannot list the directory: \(error.localizedDescription)"))
+      throw CheckpointError(path: path, problem: .runDirectory("cannot list the directory: \(error.localizedDescription)"))
     }
   }
 }

@@ -1,3 +1,4 @@
+import AttendCheckpoint
 import AttendData
 import Foundation
 

@@ -1,6 +1,6 @@
+import AttendCheckpoint
 import AttendData
 import AttendModel
-import AttendStorage
 import Foundation
 
 // What `attend checkpoint inspect`, `attend export` and `attend average` do, as library calls
@@ -21,7 +21,7 @@ public struct CheckpointInspection {
   public var version: UInt32
   public var kind: CheckpointKind
   public var fileSize: UInt64
-  public var header: CheckpointHeader
+  public var header: TrainingCheckpointHeader
   /// In file order.
   public var tensors: [Tensor]
 }
@@ -35,7 +35,7 @@ extension ModelCheckpoint {
     var status = stat()
     let size = stat(path, &status) == 0 ? UInt64(status.st_size) : 0  // follows latest/best links
     return CheckpointInspection(
-      path: path, version: checkpoint.version, kind: checkpoint.kind, fileSize: size, header: read.loaded.header,
+      path: path, version: checkpoint.version, kind: checkpoint.kind, fileSize: size, header: read.header,
       tensors: checkpoint.tensors.map {
         .init(name: $0.name, shape: $0.shape, count: $0.values.count, isOptimizerState: $0.name.hasPrefix("optimizer."))
       })
@@ -56,7 +56,7 @@ extension ModelCheckpoint {
         name: info.name, shape: info.shape,
         values: Array(UnsafeBufferPointer(start: store.values.pointer + info.offset, count: info.count)))
     }
-    var header = read.loaded.header
+    var header = read.header
     header.trainingState = nil
     header.optimizer = nil
     let json = String(decoding: try StoredJSON.encoder().encode(header), as: UTF8.self)
@@ -69,7 +69,7 @@ extension ModelCheckpoint {
   /// checkpoint's header: no metric, no training state, `averagedFrom` = `paths`. The
   /// checkpoints must describe the same model: same model config and vocabularies, same
   /// preprocessing. Sums are taken in Double, one file in memory at a time.
-  public static func average(_ paths: [String]) throws -> (model: Seq2Seq, header: CheckpointHeader) {
+  public static func average(_ paths: [String]) throws -> (model: Seq2Seq, header: TrainingCheckpointHeader) {
     precondition(!paths.isEmpty, "average needs at least one checkpoint")
     let first = try read(from: paths[0])
     let model = first.loaded.model
@@ -80,24 +80,24 @@ extension ModelCheckpoint {
       for i in 0..<count { sum[i] += Double(values[i]) }
     }
     add(model)
-    let reference = try modelIdentity(first.loaded.header)
+    let reference = try modelIdentity(first.header)
     for path in paths.dropFirst() {
       let next = try read(from: path)
-      let identity = try modelIdentity(next.loaded.header)
+      let identity = try modelIdentity(next.header)
       if identity != reference {
         let keys = Set(identity.keys).union(reference.keys).filter { identity[$0] != reference[$0] }.sorted()
-        throw CheckpointLoadError(
+        throw CheckpointError(
           path: paths[0], problem: .incompatible(other: path, detail: "they differ in \(keys.joined(separator: ", "))"))
       }
       guard next.loaded.model.parameters.infos == model.parameters.infos else {
-        throw CheckpointLoadError(
+        throw CheckpointError(
           path: paths[0], problem: .incompatible(other: path, detail: "their parameter tensors differ"))
       }
       add(next.loaded.model)
     }
     let scale = 1 / Double(paths.count)
     for i in 0..<count { model.parameters.values.pointer[i] = Float(sum[i] * scale) }
-    var header = first.loaded.header
+    var header = first.header
     header.metric = nil
     header.devBLEU = nil
     header.trainingState = nil
@@ -110,7 +110,7 @@ extension ModelCheckpoint {
   /// The parts of a header that must agree for two checkpoints to be one model: each top-level
   /// field except those about a run's progress, plus the data settings that shape the input,
   /// as JSON text by field name. Fields added later (say, preprocessing) take part by default.
-  static func modelIdentity(_ header: CheckpointHeader) throws -> [String: String] {
+  static func modelIdentity(_ header: TrainingCheckpointHeader) throws -> [String: String] {
     let progress: Set<String> = [
       "run_name", "step", "epoch", "dev_bleu", "best_bleu", "created_at", "metric", "training_state", "optimizer",
       "data_fingerprint", "run_id", "averaged_from", "experiment",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendBenchmark
 import AttendData
 import AttendKernels
 import AttendModel

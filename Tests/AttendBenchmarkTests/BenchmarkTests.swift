@@ -4,6 +4,7 @@ import AttendModel
 import Foundation
 import XCTest
 
+@testable import AttendBenchmark
 @testable import AttendTraining
 
 /// What `attend bench` hands to the PyTorch reference must be exactly what Attend trained on.

@@ -1,6 +1,6 @@
+import AttendCheckpoint
 import AttendData
 import AttendKernels
-import AttendStorage
 import Foundation
 
 // Where a run starts from: a fresh directory, or (with `resume`) the run's newest checkpoint,
@@ -16,7 +16,7 @@ extension Trainer {
     checkpoints = try CheckpointDirectory(path: runDirectory, keepLast: t.keepLast, keepBest: t.keepBest)
     if resume {
       guard !checkpoints.resumeCandidates().isEmpty else {
-        throw CheckpointLoadError(
+        throw CheckpointError(
           path: runDirectory,
           problem: .runDirectory("holds no checkpoint to resume from; train without --resume to start the run"))
       }
@@ -25,7 +25,7 @@ extension Trainer {
     guard checkpoints.holdsCheckpoints else { return }
     guard overwrite else {
       let newest = checkpoints.latest.map { " (newest at step \($0.step))" } ?? ""
-      throw CheckpointLoadError(
+      throw CheckpointError(
         path: runDirectory,
         problem: .runDirectory(
           "already holds checkpoints of a run named '\(config.logging.runName)'\(newest); continue that run "
@@ -46,13 +46,13 @@ extension Trainer {
         try restore(from: candidate)
         for problem in damaged { log("warning: skipped a damaged checkpoint: \(problem)") }
         return
-      } catch let error as CheckpointError {
+      } catch let error as CheckpointError where error.problem.isDamagedFile {
         // The bytes are damaged (an older step file may not be): try the next one. Problems with
         // what a readable file says (config, data, kind) would repeat with older files: thrown.
         damaged.append(error.description)
       }
     }
-    throw CheckpointLoadError(
+    throw CheckpointError(
       path: runDirectory,
       problem: .runDirectory("no readable checkpoint to resume from:\n  " + damaged.joined(separator: "\n  ")))
   }
@@ -61,9 +61,9 @@ extension Trainer {
   /// the training checkpoint at `path`, after checking that it belongs to this config and data.
   func restore(from path: String) throws {
     let read = try ModelCheckpoint.read(from: path)
-    let header = read.loaded.header
-    func fail(_ problem: CheckpointLoadError.Problem) -> CheckpointLoadError {
-      CheckpointLoadError(path: path, problem: problem)
+    let header = read.header
+    func fail(_ problem: CheckpointError.Problem) -> CheckpointError {
+      CheckpointError(path: path, problem: problem)
     }
     guard read.kind == .training, let saved = header.trainingState, let optimizer = header.optimizer,
       let m = read.firstMoment, let v = read.secondMoment

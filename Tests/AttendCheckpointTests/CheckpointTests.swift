@@ -1,7 +1,9 @@
 import Foundation
 import XCTest
 
-@testable import AttendStorage
+import AttendStorage
+
+@testable import AttendCheckpoint
 
 final class CheckpointTests: XCTestCase {
   private struct InjectedFailure: Error {}

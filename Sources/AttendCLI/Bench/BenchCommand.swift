@@ -1,4 +1,6 @@
 import ArgumentParser
+import AttendBenchmark
+import AttendCheckpoint
 import AttendData
 import AttendKernels
 import AttendModel

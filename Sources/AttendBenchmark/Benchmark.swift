@@ -1,7 +1,9 @@
+import AttendCheckpoint
 import AttendData
 import AttendKernels
 import AttendModel
 import AttendSearch
+import AttendTraining
 import Foundation
 
 /// The measurements behind `attend bench`: sgemm peak, training throughput, decoding speed.
@@ -120,23 +122,16 @@ public enum Benchmark {
   public static func training(
     model: Seq2Seq, batches: [Batch], warmup: Int = 3, repeats: Int = 3, seed: UInt64 = 1
   ) -> TrainingResult {
-    let adam = Adam(parameterCount: model.parameters.count)
-    let workspace = Workspace()
+    let step = TrainingStep(model: model, adam: Adam(parameterCount: model.parameters.count), clipNorm: 1)
     var rng = RandomGenerator(seed: seed)
-    func step(_ batch: Batch) {
-      model.parameters.zeroGradients()
-      _ = model.lossAndGradients(batch: batch, workspace: workspace, rng: &rng)
-      clipGradients(model.parameters, maxNorm: 1)
-      adam.update(model.parameters, learningRate: 1e-3)
-    }
-    for i in 0..<warmup { step(batches[i % batches.count]) }
+    for i in 0..<warmup { step(batches[i % batches.count], learningRate: 1e-3, rng: &rng) }
     let tokens = batches.reduce(0) { $0 + $1.targetTokenCount }
     var rates: [Double] = [], flopRates: [Double] = []
     for _ in 0..<repeats {
-      BLAS.countedFLOPs = 0
-      let time = seconds { for batch in batches { step(batch) } }
+      let counter = FLOPCounter()
+      let time = counter.counting { seconds { for batch in batches { step(batch, learningRate: 1e-3, rng: &rng) } } }
       rates.append(Double(tokens) / time)
-      flopRates.append(BLAS.countedFLOPs / time / 1e9)
+      flopRates.append(counter.flops / time / 1e9)
     }
     return TrainingResult(
       tokensPerSecond: median(rates), allTokensPerSecond: rates, gflops: median(flopRates),

@@ -2,6 +2,7 @@ import AttendData
 import AttendEvaluation
 import AttendKernels
 import AttendModel
+import AttendTraining
 import Foundation
 
 /// The quality race of issue #8 ("with a 10-minute training budget on the Tatoeba split, dev BLEU
@@ -136,8 +137,8 @@ public struct RaceWorkload {
     report: (TrainingRun) -> Void = { _ in }
   ) -> TrainingRun {
     var batcher = makeBatcher()
-    let adam = Adam(parameterCount: model.parameters.count)
-    let workspace = Workspace()
+    let step = TrainingStep(
+      model: model, adam: Adam(parameterCount: model.parameters.count), clipNorm: Float(settings.clipNorm))
     // As Trainer draws it; it only feeds dropout and teacher forcing, both off here.
     var rng = RandomGenerator(seed: settings.seed &+ 0x5EED)
     var run = TrainingRun(batcherState: batcher.state)
@@ -146,14 +147,11 @@ public struct RaceWorkload {
     var nextReport = reportEvery
     while run.steps < maxSteps && elapsed() < budget {
       let batch = batcher.nextBatch()
-      model.parameters.zeroGradients()
-      let (lossSum, tokens) = model.lossAndGradients(batch: batch, workspace: workspace, rng: &rng)
-      clipGradients(model.parameters, maxNorm: Float(settings.clipNorm))
-      adam.update(model.parameters, learningRate: Float(settings.learningRate))
+      let taken = step(batch, learningRate: Float(settings.learningRate), rng: &rng)
       run.steps += 1
-      run.targetTokens += tokens
-      run.stepLossSums.append(lossSum)
-      run.stepTokens.append(tokens)
+      run.targetTokens += taken.tokens
+      run.stepLossSums.append(taken.lossSum)
+      run.stepTokens.append(taken.tokens)
       run.batches.append(batch.pairIndices)
       if elapsed() >= nextReport {
         run.seconds = elapsed()

@@ -4,6 +4,7 @@ import AttendModel
 import Foundation
 import XCTest
 
+@testable import AttendBenchmark
 @testable import AttendTraining
 
 /// The quality race (`attend bench --race`): the PyTorch reference must train on exactly the

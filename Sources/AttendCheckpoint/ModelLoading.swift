@@ -1,0 +1,184 @@
+import AttendData
+import AttendKernels
+import AttendModel
+import Foundation
+
+// The model <-> checkpoint glue below the byte format: which tensors a checkpoint holds and how
+// they are named, and every check that stands between a file and a `Seq2Seq` built from it.
+// Translation loads through here without the training module; training adds its header and
+// optimizer state on top (AttendTraining/Checkpoints). docs/checkpoint-format.md ("Header",
+// "Tensor names") is the user-facing description.
+
+/// The tensor naming scheme. Parameters keep their `ParameterStore` names, which are the names
+/// of the PyTorch reference model's `state_dict` (scripts/reference_model.py), so an export needs
+/// no renaming. Adam's moments of parameter `p` are `optimizer.exp_avg.p` and
+/// `optimizer.exp_avg_sq.p`, as `torch.optim.Adam` calls them.
+public enum CheckpointTensorName {
+  public static let firstMomentPrefix = "optimizer.exp_avg."
+  public static let secondMomentPrefix = "optimizer.exp_avg_sq."
+
+  public static func firstMoment(of parameter: String) -> String { firstMomentPrefix + parameter }
+  public static func secondMoment(of parameter: String) -> String { secondMomentPrefix + parameter }
+
+  public static func isMoment(_ name: String) -> Bool {
+    name.hasPrefix(firstMomentPrefix) || name.hasPrefix(secondMomentPrefix)
+  }
+}
+
+/// A checkpoint read and checked: the model ready to translate, and for training checkpoints
+/// Adam's moments in the parameter store's flat layout.
+public struct ReadCheckpoint {
+  public var loaded: LoadedModel
+  public var kind: CheckpointKind
+  public var version: UInt32
+  /// Flat, like `model.parameters.values`; nil for model checkpoints and when not kept.
+  public var firstMoment: [Float]?
+  public var secondMoment: [Float]?
+  /// The JSON header as stored, for readers of the parts `CheckpointHeader` reads past.
+  public var headerBytes: [UInt8]
+}
+
+/// Reading models from checkpoint files, and writing them.
+public enum ModelCheckpoint {
+  /// Loads a model or training checkpoint of any readable format version for translation,
+  /// checking the header against the tensors and every tensor the model needs.
+  public static func load(from path: String) throws -> LoadedModel {
+    try readModel(from: path, moments: false).loaded
+  }
+
+  /// Writes parameters (tensor names as in the parameter store) and, for a training checkpoint,
+  /// the optimizer's two moment buffers, after `header` (JSON already encoded with
+  /// `StoredJSON.encoder()`). Atomic: an existing file at `path` is replaced only by a complete
+  /// new one.
+  public static func write(
+    parameters store: ParameterStore, moments: (FloatBuffer, FloatBuffer)?, header: [UInt8],
+    kind: CheckpointKind, to path: String
+  ) throws {
+    func tensor(_ name: String, _ info: ParameterInfo, _ buffer: FloatBuffer) -> CheckpointTensor {
+      CheckpointTensor(
+        name: name, shape: info.shape,
+        values: Array(UnsafeBufferPointer(start: buffer.pointer + info.offset, count: info.count)))
+    }
+    var tensors = store.infos.map { tensor($0.name, $0, store.values) }
+    if let (m, v) = moments {
+      tensors += store.infos.map { tensor(CheckpointTensorName.firstMoment(of: $0.name), $0, m) }
+      tensors += store.infos.map { tensor(CheckpointTensorName.secondMoment(of: $0.name), $0, v) }
+    }
+    try Checkpoint.write(Checkpoint(header: header, tensors: tensors, kind: kind), to: path)
+  }
+
+  /// Reads and checks a checkpoint: the bytes (Format/), the header (JSON, kind, the model it
+  /// describes against the tensors, before any allocation that size), then every tensor.
+  /// `moments: false` (translation): Adam's moments of a training checkpoint are checked (CRC,
+  /// names, shapes) but not kept, which saves two copies of the model's size in memory.
+  public static func readModel(from path: String, moments: Bool = true) throws -> ReadCheckpoint {
+    let checkpoint = try Checkpoint.read(from: path, keepingValues: { moments || !CheckpointTensorName.isMoment($0) })
+    return try decodeModel(checkpoint, path: path, moments: moments)
+  }
+
+  /// `readModel` for a checkpoint already read from `path`.
+  public static func decodeModel(_ checkpoint: Checkpoint, path: String, moments: Bool = true) throws -> ReadCheckpoint {
+    let header = try StoredJSON.decodeHeader(CheckpointHeader.self, checkpoint.header, path: path)
+    func fail(_ problem: CheckpointError.Problem) -> CheckpointError {
+      CheckpointError(path: path, problem: problem)
+    }
+    if checkpoint.kind == .training {
+      let sections = try StoredJSON.decodeHeader(TrainingSections.self, checkpoint.header, path: path)
+      guard sections.trainingState != nil, sections.optimizer != nil else {
+        throw fail(.invalidHeader("a training checkpoint without training_state and optimizer"))
+      }
+    }
+    let floatsInFile = checkpoint.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    try checkModelSize(header, floatsInFile: floatsInFile, path: path)
+
+    let model = Seq2Seq(config: header.model, seed: 0)
+    let store = model.parameters
+    var byName = Dictionary(checkpoint.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    /// Copies tensor `name` into `destination` at the parameter's place, after checking its shape.
+    func take(_ name: String, _ info: ParameterInfo, into destination: UnsafeMutablePointer<Float>) throws {
+      guard let tensor = byName.removeValue(forKey: name) else { throw fail(.missingTensor(name)) }
+      guard tensor.shape == info.shape, tensor.values.count == info.count else {
+        throw fail(.shapeMismatch(name: name, found: tensor.shape, expected: info.shape))
+      }
+      tensor.values.withUnsafeBufferPointer {
+        (destination + info.offset).update(from: $0.baseAddress!, count: info.count)
+      }
+    }
+    for info in store.infos { try take(info.name, info, into: store.values.pointer) }
+    var firstMoment: [Float]?
+    var secondMoment: [Float]?
+    if checkpoint.kind == .training && !moments {
+      for info in store.infos {
+        for name in [CheckpointTensorName.firstMoment(of: info.name), CheckpointTensorName.secondMoment(of: info.name)] {
+          guard let tensor = byName.removeValue(forKey: name) else { throw fail(.missingTensor(name)) }
+          guard tensor.shape == info.shape else {
+            throw fail(.shapeMismatch(name: name, found: tensor.shape, expected: info.shape))
+          }
+        }
+      }
+    } else if checkpoint.kind == .training {
+      let m = FloatBuffer(count: store.count)
+      let v = FloatBuffer(count: store.count)
+      for info in store.infos {
+        try take(CheckpointTensorName.firstMoment(of: info.name), info, into: m.pointer)
+        try take(CheckpointTensorName.secondMoment(of: info.name), info, into: v.pointer)
+      }
+      firstMoment = Array(UnsafeBufferPointer(start: m.pointer, count: m.count))
+      secondMoment = Array(UnsafeBufferPointer(start: v.pointer, count: v.count))
+    }
+    if let extra = byName.keys.sorted().first { throw fail(.unexpectedTensor(extra)) }
+    let preprocessing = try header.preprocessing ?? StoredJSON.legacyPreprocessing(checkpoint.header, path: path)
+    return ReadCheckpoint(
+      loaded: LoadedModel(header: header, model: model, preprocessing: preprocessing), kind: checkpoint.kind,
+      version: checkpoint.version, firstMoment: firstMoment, secondMoment: secondMoment, headerBytes: checkpoint.header)
+  }
+
+  /// Reads only the header (no tensors): for listings and pointers. The bytes are checked as far
+  /// as the header section goes, the JSON fully.
+  public static func readHeader(from path: String) throws -> (header: CheckpointHeader, kind: CheckpointKind, version: UInt32) {
+    let bytes = try Checkpoint.readHeader(from: path)
+    return (try StoredJSON.decodeHeader(CheckpointHeader.self, bytes.header, path: path), bytes.kind, bytes.version)
+  }
+
+  /// Refuses a header whose model cannot be built from the file: an invalid model config (what
+  /// `ModelConfig.problems()` lists), vocabulary sizes that disagree with the vocabularies, or a
+  /// model needing more parameters than the file holds floats. The last check bounds what
+  /// building the model allocates by the file size, whatever the header says: the embedding
+  /// tables and the recurrent matrices alone need E·(Vs + Vt) + 3H²·(encoder + decoder layers)
+  /// parameters in every variant.
+  public static func checkModelSize(_ header: CheckpointHeader, floatsInFile: Int, path: String) throws {
+    func fail(_ detail: String) -> CheckpointError {
+      CheckpointError(path: path, problem: .inconsistentModel(detail))
+    }
+    let model = header.model
+    if let problem = model.problems().first { throw fail(problem.description) }
+    for (name, value) in [
+      ("embedding_size", model.embeddingSize), ("hidden_size", model.hiddenSize),
+      ("attention_size", model.attentionSize), ("encoder_layers", model.encoderLayers),
+      ("decoder_layers", model.decoderLayers), ("attention_heads", model.attentionHeads),
+      ("window_half_width", model.windowHalfWidth),
+    ] where value > floatsInFile {
+      throw fail("model.\(name) is \(value), more than the file's \(floatsInFile) parameter values")
+    }
+    let specials = SpecialToken.strings.count
+    for (side, size, vocabulary) in [
+      ("source", model.sourceVocabularySize, header.sourceVocabulary),
+      ("target", model.targetVocabularySize, header.targetVocabulary),
+    ] {
+      guard size == vocabulary.count else {
+        throw fail("model.\(side)_vocabulary_size is \(size) but the \(side) vocabulary has \(vocabulary.count) tokens")
+      }
+      guard size > specials else {
+        throw fail("the \(side) vocabulary holds only the \(specials) special tokens")
+      }
+    }
+    let (embedding, overflow1) = model.embeddingSize.multipliedReportingOverflow(
+      by: model.sourceVocabularySize + model.targetVocabularySize)
+    let (perLayer, overflow2) = (3 * model.hiddenSize).multipliedReportingOverflow(by: model.hiddenSize)
+    let (recurrent, overflow3) = perLayer.multipliedReportingOverflow(by: model.encoderLayers + model.decoderLayers)
+    guard !overflow1, !overflow2, !overflow3, embedding + recurrent <= floatsInFile else {
+      throw fail("the model described needs more parameters than the file's \(floatsInFile) values")
+    }
+  }
+}
+

@@ -1,0 +1,62 @@
+import AttendCheckpoint
+import AttendKernels
+import AttendModel
+import Foundation
+
+/// A checkpoint read for training's purposes: the model and the whole header, and for training
+/// checkpoints Adam's moments in the parameter store's flat layout.
+public struct ReadTrainingCheckpoint {
+  public var header: TrainingCheckpointHeader
+  /// The model as translation loads it (`header.common` inside).
+  public var loaded: LoadedModel
+  public var kind: CheckpointKind
+  public var version: UInt32
+  /// Flat, like `model.parameters.values`; nil for model checkpoints.
+  public var firstMoment: [Float]?
+  public var secondMoment: [Float]?
+}
+
+extension ModelCheckpoint {
+  /// Saves the model's parameters with `header` as a model checkpoint (kind 1: translate, export,
+  /// average; no resume). Atomic. Training checkpoints: `saveTraining`.
+  public static func save(_ model: Seq2Seq, header: TrainingCheckpointHeader, to path: String) throws {
+    try write(parameters: model.parameters, moments: nil, header: encode(header), kind: .model, to: path)
+  }
+
+  /// Saves a training checkpoint (kind 2): parameters, Adam's moments and step, and `header`,
+  /// whose `trainingState` must be set. This is what `attend train --resume` continues from.
+  public static func saveTraining(_ model: Seq2Seq, adam: Adam, header: TrainingCheckpointHeader, to path: String) throws {
+    precondition(header.trainingState != nil, "a training checkpoint needs its training state")
+    var header = header
+    header.optimizer = OptimizerState(adam)
+    try write(parameters: model.parameters, moments: (adam.m, adam.v), header: encode(header), kind: .training, to: path)
+  }
+
+  static func encode(_ header: TrainingCheckpointHeader) throws -> [UInt8] {
+    Array(try StoredJSON.encoder().encode(header))
+  }
+
+  /// Reads and checks a checkpoint with its whole header: the header first (JSON, kind, the
+  /// experiment and training state), then what `readModel` checks.
+  public static func read(from path: String) throws -> ReadTrainingCheckpoint {
+    try decode(Checkpoint.read(from: path), path: path)
+  }
+
+  /// `read` for a checkpoint already read from `path`.
+  static func decode(_ checkpoint: Checkpoint, path: String) throws -> ReadTrainingCheckpoint {
+    let header = try TrainingCheckpointHeader.decode(checkpoint.header, path: path)
+    let read = try decodeModel(checkpoint, path: path)
+    return ReadTrainingCheckpoint(
+      header: header, loaded: LoadedModel(header: header, model: read.loaded.model), kind: read.kind,
+      version: read.version, firstMoment: read.firstMoment, secondMoment: read.secondMoment)
+  }
+
+  /// Reads only the header (no tensors), whole. The bytes are checked as far as the header
+  /// section goes, the JSON fully.
+  public static func readTrainingHeader(from path: String) throws -> (
+    header: TrainingCheckpointHeader, kind: CheckpointKind, version: UInt32
+  ) {
+    let bytes = try Checkpoint.readHeader(from: path)
+    return (try TrainingCheckpointHeader.decode(bytes.header, path: path), bytes.kind, bytes.version)
+  }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import XCTest
+
+extension XCTestCase {
+  /// A fresh directory for this test, removed when the test ends.
+  func makeTemporaryDirectory() throws -> String {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("attend-checkpoint-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url.path
+  }
+}
+
+/// SplitMix64: a small seeded generator so fuzz cases are the same on every run.
+struct SplitMix64: RandomNumberGenerator {
+  var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
