@@ -11,29 +11,43 @@ import Foundation
 
 /// The tensor naming scheme. Parameters keep their `ParameterStore` names, which are the names
 /// of the PyTorch reference model's `state_dict` (scripts/reference_model.py), so an export needs
-/// no renaming. Adam's moments of parameter `p` are `optimizer.exp_avg.p` and
-/// `optimizer.exp_avg_sq.p`, as `torch.optim.Adam` calls them.
+/// no renaming. An optimizer's per-parameter state is `optimizer.<buffer>.<parameter>`, one
+/// buffer per prefix, as `torch.optim` names them: Adam's moments of parameter `p` are
+/// `optimizer.exp_avg.p` and `optimizer.exp_avg_sq.p`. Loading needs no list of optimizers: a
+/// prefix is whatever stands before a parameter's name.
 public enum CheckpointTensorName {
+  /// Every optimizer state tensor's name starts with this.
+  public static let optimizerPrefix = "optimizer."
   public static let firstMomentPrefix = "optimizer.exp_avg."
   public static let secondMomentPrefix = "optimizer.exp_avg_sq."
 
   public static func firstMoment(of parameter: String) -> String { firstMomentPrefix + parameter }
   public static func secondMoment(of parameter: String) -> String { secondMomentPrefix + parameter }
 
-  public static func isMoment(_ name: String) -> Bool {
-    name.hasPrefix(firstMomentPrefix) || name.hasPrefix(secondMomentPrefix)
+  /// "optimizer.exp_avg." for "optimizer.exp_avg.encoder.embedding.weight" when that parameter
+  /// exists; nil for a name that is no optimizer state of one of `parameters`.
+  static func optimizerBufferPrefix(of name: String, parameters: Set<String>) -> String? {
+    guard name.hasPrefix(optimizerPrefix) else { return nil }
+    let rest = name.dropFirst(optimizerPrefix.count)
+    guard let dot = rest.firstIndex(of: "."), parameters.contains(String(rest[rest.index(after: dot)...])) else {
+      return nil
+    }
+    return optimizerPrefix + rest[...dot]
   }
 }
 
 /// A checkpoint read and checked: the model ready to translate, and for training checkpoints
-/// Adam's moments in the parameter store's flat layout.
+/// the optimizer's state buffers in the parameter store's flat layout.
 public struct ReadCheckpoint {
   public var loaded: LoadedModel
   public var kind: CheckpointKind
   public var version: UInt32
-  /// Flat, like `model.parameters.values`; nil for model checkpoints and when not kept.
-  public var firstMoment: [Float]?
-  public var secondMoment: [Float]?
+  /// The optimizer state prefixes the file holds (`CheckpointTensorName`), in file order: every
+  /// parameter has a tensor of its shape under each.
+  public var optimizerPrefixes: [String]
+  /// By prefix, each flat like `model.parameters.values`; empty for model checkpoints and when
+  /// not kept.
+  public var optimizerBuffers: [String: [Float]]
   /// The JSON header as stored, for readers of the parts `CheckpointHeader` reads past.
   public var headerBytes: [UInt8]
 }
@@ -69,10 +83,11 @@ public enum ModelCheckpoint {
 
   /// Reads and checks a checkpoint: the bytes (Format/), the header (JSON, kind, the model it
   /// describes against the tensors, before any allocation that size), then every tensor.
-  /// `moments: false` (translation): Adam's moments of a training checkpoint are checked (CRC,
-  /// names, shapes) but not kept, which saves two copies of the model's size in memory.
+  /// `moments: false` (translation): the optimizer state of a training checkpoint is checked
+  /// (CRC, names, shapes) but not kept, which saves up to two copies of the model's size in memory.
   public static func readModel(from path: String, moments: Bool = true) throws -> ReadCheckpoint {
-    let checkpoint = try Checkpoint.read(from: path, keepingValues: { moments || !CheckpointTensorName.isMoment($0) })
+    let checkpoint = try Checkpoint.read(
+      from: path, keepingValues: { moments || !$0.hasPrefix(CheckpointTensorName.optimizerPrefix) })
     return try decodeModel(checkpoint, path: path, moments: moments)
   }
 
@@ -105,32 +120,40 @@ public enum ModelCheckpoint {
       }
     }
     for info in store.infos { try take(info.name, info, into: store.values.pointer) }
-    var firstMoment: [Float]?
-    var secondMoment: [Float]?
-    if checkpoint.kind == .training && !moments {
-      for info in store.infos {
-        for name in [CheckpointTensorName.firstMoment(of: info.name), CheckpointTensorName.secondMoment(of: info.name)] {
-          guard let tensor = byName.removeValue(forKey: name) else { throw fail(.missingTensor(name)) }
-          guard tensor.shape == info.shape else {
-            throw fail(.shapeMismatch(name: name, found: tensor.shape, expected: info.shape))
-          }
+    // Optimizer state: every prefix found must cover every parameter with its shape.
+    var prefixes: [String] = []
+    var buffers: [String: [Float]] = [:]
+    if checkpoint.kind == .training {
+      let names = Set(store.infos.map(\.name))
+      for tensor in checkpoint.tensors {
+        if let prefix = CheckpointTensorName.optimizerBufferPrefix(of: tensor.name, parameters: names),
+          !prefixes.contains(prefix)
+        {
+          prefixes.append(prefix)
         }
       }
-    } else if checkpoint.kind == .training {
-      let m = FloatBuffer(count: store.count)
-      let v = FloatBuffer(count: store.count)
-      for info in store.infos {
-        try take(CheckpointTensorName.firstMoment(of: info.name), info, into: m.pointer)
-        try take(CheckpointTensorName.secondMoment(of: info.name), info, into: v.pointer)
+      for prefix in prefixes {
+        let buffer = FloatBuffer(count: moments ? store.count : 0)
+        for info in store.infos {
+          let name = prefix + info.name
+          if moments {
+            try take(name, info, into: buffer.pointer)
+          } else {
+            guard let tensor = byName.removeValue(forKey: name) else { throw fail(.missingTensor(name)) }
+            guard tensor.shape == info.shape else {
+              throw fail(.shapeMismatch(name: name, found: tensor.shape, expected: info.shape))
+            }
+          }
+        }
+        if moments { buffers[prefix] = Array(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count)) }
       }
-      firstMoment = Array(UnsafeBufferPointer(start: m.pointer, count: m.count))
-      secondMoment = Array(UnsafeBufferPointer(start: v.pointer, count: v.count))
     }
     if let extra = byName.keys.sorted().first { throw fail(.unexpectedTensor(extra)) }
     let preprocessing = try header.preprocessing ?? StoredJSON.legacyPreprocessing(checkpoint.header, path: path)
     return ReadCheckpoint(
       loaded: LoadedModel(header: header, model: model, preprocessing: preprocessing), kind: checkpoint.kind,
-      version: checkpoint.version, firstMoment: firstMoment, secondMoment: secondMoment, headerBytes: checkpoint.header)
+      version: checkpoint.version, optimizerPrefixes: prefixes, optimizerBuffers: buffers,
+      headerBytes: checkpoint.header)
   }
 
   /// Reads only the header (no tensors): for listings and pointers. The bytes are checked as far

@@ -42,13 +42,21 @@ extension ModelCheckpoint {
     try decode(Checkpoint.read(from: path), path: path)
   }
 
-  /// `read` for a checkpoint already read from `path`.
+  /// `read` for a checkpoint already read from `path`. A training checkpoint must hold the state
+  /// buffers of its optimizer (Adam's two moments).
   static func decode(_ checkpoint: Checkpoint, path: String) throws -> ReadTrainingCheckpoint {
     let header = try TrainingCheckpointHeader.decode(checkpoint.header, path: path)
     let read = try decodeModel(checkpoint, path: path)
+    if read.kind == .training, let first = read.loaded.model.parameters.infos.first?.name {
+      for prefix in [CheckpointTensorName.firstMomentPrefix, CheckpointTensorName.secondMomentPrefix]
+      where read.optimizerBuffers[prefix] == nil {
+        throw CheckpointError(path: path, problem: .missingTensor(prefix + first))
+      }
+    }
     return ReadTrainingCheckpoint(
       header: header, loaded: LoadedModel(header: header, model: read.loaded.model), kind: read.kind,
-      version: read.version, firstMoment: read.firstMoment, secondMoment: read.secondMoment)
+      version: read.version, firstMoment: read.optimizerBuffers[CheckpointTensorName.firstMomentPrefix],
+      secondMoment: read.optimizerBuffers[CheckpointTensorName.secondMomentPrefix])
   }
 
   /// Reads only the header (no tensors), whole. The bytes are checked as far as the header
