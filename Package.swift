@@ -43,8 +43,8 @@ let package = Package(
     // Checkpoint files: the byte format, atomic writes, the header every reader needs, loading a
     // model with every check, run directories, safetensors export. No training inside.
     .target(name: "AttendCheckpoint", dependencies: ["AttendStorage", "AttendModel", "AttendData", "AttendKernels"]),
-    // Lines of text in, translations out, from a checkpoint: what `attend translate` and
-    // `attend eval` run. Builds without AttendTraining (AttendTranslationTests checks it).
+    // Lines of text in, translations out, from a checkpoint: what `attend translate` runs (and
+    // `attend eval` with it). Builds without AttendTraining (AttendTranslationTests checks it).
     .target(name: "AttendTranslation", dependencies: ["AttendCheckpoint", "AttendSearch", "AttendModel", "AttendData"]),
     // Seeing the training log: terminal and SVG/PNG attention heatmaps, the HTML run report.
     .target(name: "AttendReport", dependencies: ["AttendStorage"]),
