@@ -61,12 +61,13 @@ public enum ModelCheckpoint {
   }
 
   /// Writes parameters (tensor names as in the parameter store) and, for a training checkpoint,
-  /// the optimizer's two moment buffers, after `header` (JSON already encoded with
+  /// the optimizer's state buffers (each laid out like the parameters, one tensor per parameter
+  /// named `prefix + parameter`), after `header` (JSON already encoded with
   /// `StoredJSON.encoder()`). Atomic: an existing file at `path` is replaced only by a complete
   /// new one.
   public static func write(
-    parameters store: ParameterStore, moments: (FloatBuffer, FloatBuffer)?, header: [UInt8],
-    kind: CheckpointKind, to path: String
+    parameters store: ParameterStore, optimizerBuffers: [(prefix: String, buffer: FloatBuffer)] = [],
+    header: [UInt8], kind: CheckpointKind, to path: String
   ) throws {
     func tensor(_ name: String, _ info: ParameterInfo, _ buffer: FloatBuffer) -> CheckpointTensor {
       CheckpointTensor(
@@ -74,9 +75,8 @@ public enum ModelCheckpoint {
         values: Array(UnsafeBufferPointer(start: buffer.pointer + info.offset, count: info.count)))
     }
     var tensors = store.infos.map { tensor($0.name, $0, store.values) }
-    if let (m, v) = moments {
-      tensors += store.infos.map { tensor(CheckpointTensorName.firstMoment(of: $0.name), $0, m) }
-      tensors += store.infos.map { tensor(CheckpointTensorName.secondMoment(of: $0.name), $0, v) }
+    for (prefix, buffer) in optimizerBuffers {
+      tensors += store.infos.map { tensor(prefix + $0.name, $0, buffer) }
     }
     try Checkpoint.write(Checkpoint(header: header, tensors: tensors, kind: kind), to: path)
   }

@@ -11,16 +11,20 @@ public struct ReadTrainingCheckpoint {
   public var loaded: LoadedModel
   public var kind: CheckpointKind
   public var version: UInt32
-  /// Flat, like `model.parameters.values`; nil for model checkpoints.
-  public var firstMoment: [Float]?
-  public var secondMoment: [Float]?
+  /// The optimizer's state buffers by tensor-name prefix (`OptimizerState.tensorPrefixes`), each
+  /// flat like `model.parameters.values`; nil for model checkpoints.
+  public var optimizerBuffers: [String: [Float]]?
+
+  /// Adam's moments.
+  public var firstMoment: [Float]? { optimizerBuffers?[CheckpointTensorName.firstMomentPrefix] }
+  public var secondMoment: [Float]? { optimizerBuffers?[CheckpointTensorName.secondMomentPrefix] }
 }
 
 extension ModelCheckpoint {
   /// Saves the model's parameters with `header` as a model checkpoint (kind 1: translate, export,
   /// average; no resume). Atomic. Training checkpoints: `saveTraining`.
   public static func save(_ model: Seq2Seq, header: TrainingCheckpointHeader, to path: String) throws {
-    try write(parameters: model.parameters, moments: nil, header: encode(header), kind: .model, to: path)
+    try write(parameters: model.parameters, header: encode(header), kind: .model, to: path)
   }
 
   /// Saves a training checkpoint (kind 2): parameters, Adam's moments and step, and `header`,
@@ -29,7 +33,10 @@ extension ModelCheckpoint {
     precondition(header.trainingState != nil, "a training checkpoint needs its training state")
     var header = header
     header.optimizer = OptimizerState(adam)
-    try write(parameters: model.parameters, moments: (adam.m, adam.v), header: encode(header), kind: .training, to: path)
+    try write(
+      parameters: model.parameters,
+      optimizerBuffers: [(CheckpointTensorName.firstMomentPrefix, adam.m), (CheckpointTensorName.secondMomentPrefix, adam.v)],
+      header: encode(header), kind: .training, to: path)
   }
 
   static func encode(_ header: TrainingCheckpointHeader) throws -> [UInt8] {
@@ -43,20 +50,20 @@ extension ModelCheckpoint {
   }
 
   /// `read` for a checkpoint already read from `path`. A training checkpoint must hold the state
-  /// buffers of its optimizer (Adam's two moments).
+  /// buffers its optimizer names (`OptimizerState.tensorPrefixes`).
   static func decode(_ checkpoint: Checkpoint, path: String) throws -> ReadTrainingCheckpoint {
     let header = try TrainingCheckpointHeader.decode(checkpoint.header, path: path)
     let read = try decodeModel(checkpoint, path: path)
-    if read.kind == .training, let first = read.loaded.model.parameters.infos.first?.name {
-      for prefix in [CheckpointTensorName.firstMomentPrefix, CheckpointTensorName.secondMomentPrefix]
-      where read.optimizerBuffers[prefix] == nil {
+    if read.kind == .training, let prefixes = header.optimizer?.tensorPrefixes,
+      let first = read.loaded.model.parameters.infos.first?.name
+    {
+      for prefix in prefixes where read.optimizerBuffers[prefix] == nil {
         throw CheckpointError(path: path, problem: .missingTensor(prefix + first))
       }
     }
     return ReadTrainingCheckpoint(
       header: header, loaded: LoadedModel(header: header, model: read.loaded.model), kind: read.kind,
-      version: read.version, firstMoment: read.optimizerBuffers[CheckpointTensorName.firstMomentPrefix],
-      secondMoment: read.optimizerBuffers[CheckpointTensorName.secondMomentPrefix])
+      version: read.version, optimizerBuffers: read.kind == .training ? read.optimizerBuffers : nil)
   }
 
   /// Reads only the header (no tensors), whole. The bytes are checked as far as the header

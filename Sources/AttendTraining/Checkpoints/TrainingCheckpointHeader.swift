@@ -105,6 +105,12 @@ public struct OptimizerState: Codable, Equatable, Sendable {
     epsilon = adam.epsilon
     step = adam.step
   }
+
+  /// The name prefixes of the state tensors a checkpoint holds for this optimizer, in order; nil
+  /// for an optimizer this build does not know (a resume then says so).
+  public var tensorPrefixes: [String]? {
+    name == "adam" ? [CheckpointTensorName.firstMomentPrefix, CheckpointTensorName.secondMomentPrefix] : nil
+  }
 }
 
 extension LoadedModel {
