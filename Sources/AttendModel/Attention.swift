@@ -6,7 +6,8 @@ import AttendKernels
 // Shapes: B batch, S source length, T decoder steps, C encoder state width, Dq query width (the
 // decoder state, H), A attention size, n heads. Encoder rows are time-major: row j * B + b.
 
-/// How one decoder step turns scores into a context; set from the workspace's mode.
+/// How one decoder step turns scores into a context. A pass's mode is given to
+/// `Workspace.prepare`: training and dev loss use the config's τ, search passes its own.
 public struct AttentionMode: Sendable, Equatable {
   /// τ: scores are divided by it before normalising (τ → 0 sharpens, large τ flattens).
   public var temperature: Float
@@ -17,6 +18,16 @@ public struct AttentionMode: Sendable, Equatable {
   public init(temperature: Float = 1, hard: Bool = false) {
     self.temperature = temperature
     self.hard = hard
+  }
+}
+
+extension ModelConfig {
+  /// The attention mode a pass of `mode` uses unless it is given one: τ_train for training and
+  /// dev loss; `decoding_temperature` and `hard_attention` for search.
+  public func attentionMode(for mode: ForwardMode) -> AttentionMode {
+    mode == .decoding
+      ? AttentionMode(temperature: Float(decodingTemperature), hard: hardAttention)
+      : AttentionMode(temperature: Float(attentionTemperature))
   }
 }
 

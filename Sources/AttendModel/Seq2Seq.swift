@@ -27,10 +27,6 @@ import AttendKernels
 public final class Seq2Seq {
   public let config: ModelConfig
   public let parameters: ParameterStore
-  /// The attention mode search uses (temperature, hard attention): the config's decoding
-  /// settings, which a caller (the CLI) may change before decoding.
-  public var decoding: AttentionMode
-
   let encoder: Encoder
   let bridge: Linear?  // W_b [H, C]: decoder_init bridge and mean
   let targetEmbedding: Embedding
@@ -45,7 +41,7 @@ public final class Seq2Seq {
   var c: Int { config.contextSize }
   var zWidth: Int { e + c + h }
   var gWidth: Int { 3 * h + attention.projectedQuerySize }
-  var luong: Bool { config.attention.order == .luong }
+  var luong: Bool { config.decoder == .luong }
   var feeding: Bool { luong && config.inputFeeding }
   var top: Int { layers.count - 1 }
   /// Width of the output layer's input: the readout t_i (E) or h̃_t (H).
@@ -59,10 +55,9 @@ public final class Seq2Seq {
     let problems = config.problems()
     precondition(problems.isEmpty, "invalid model config: \(problems.map(\.description).joined(separator: "; "))")
     self.config = config
-    decoding = AttentionMode(temperature: Float(config.decodingTemperature), hard: config.hardAttention)
     let store = ParameterStore()
     let (e, h, a, c) = (config.embeddingSize, config.hiddenSize, config.attentionSize, config.contextSize)
-    let luong = config.attention.order == .luong
+    let luong = config.decoder == .luong
     encoder = Encoder(
       store, vocabulary: config.sourceVocabularySize, embedding: e, hidden: h, layers: config.encoderLayers,
       bidirectional: config.bidirectional)
@@ -131,12 +126,6 @@ public final class Seq2Seq {
   /// Dropout applies to this pass: training, with a rate above 0.
   @inline(__always)
   func dropoutActive(_ ws: Workspace) -> Bool { ws.mode == .training && config.dropout > 0 }
-
-  /// The attention mode of this pass: search uses `decoding`, training and dev loss τ_train.
-  @inline(__always)
-  func attentionMode(_ ws: Workspace) -> AttentionMode {
-    ws.mode == .decoding ? decoding : AttentionMode(temperature: Float(config.attentionTemperature))
-  }
 
   /// Draws every dropout mask of one training batch: encoder, target embeddings, decoder layers.
   func sampleDropout(_ ws: Workspace, rng: inout RandomGenerator) {
@@ -284,7 +273,7 @@ public final class Seq2Seq {
         parameters, ws.attention, step: i, batch: b, steps: s, lengths: lengths.baseAddress!, query: query,
         ldq: ldq, projected: ws.g.pointer + ws.block(k) * b * gWidth + 3 * h, ldp: gWidth,
         encoder: ws.encoder.top.states.pointer, context: ws.z.pointer + ws.block(i) * b * zWidth + e, ldc: zWidth,
-        report: ws.attentionWeights.pointer + i * b * s, mode: attentionMode(ws))
+        report: ws.attentionWeights.pointer + i * b * s, mode: ws.attentionMode)
     }
   }
 
@@ -436,7 +425,8 @@ public final class Seq2Seq {
       for i in 0..<t {
         if i > 0 {
           for bi in 0..<b where rng.nextFloat() >= teacherForcing {
-            ws.decoderInputs[i * b + bi] = argmax(ws.logits.pointer + ((i - 1) * b + bi) * targetVocabularySize)
+            ws.decoderInputs[i * b + bi] = SoftmaxCrossEntropy.argmax(
+              ws.logits.pointer + ((i - 1) * b + bi) * targetVocabularySize, count: targetVocabularySize)
           }
         }
         embedDecoderInputs(ws, row: i * b, count: b)
@@ -604,7 +594,7 @@ public final class Seq2Seq {
       projected: ws.g.pointer + k * b * gWidth + 3 * h, ldp: gWidth, encoder: ws.encoder.top.states.pointer,
       dContext: ws.dZ.pointer + i * b * zWidth + e, lddc: zWidth, dQuery: ws.dQuery.pointer, lddq: h,
       dProjected: ws.dG.pointer + k * b * gWidth + 3 * h, lddp: gWidth, dEncoder: ws.encoder.top.dStates.pointer,
-      temperature: Float(config.attentionTemperature))
+      temperature: ws.attentionMode.temperature)
   }
 
   /// The top layer's carry += dG_k [W_hh; W_a; W_p] (its state block k fed G block k), plus the
@@ -665,15 +655,5 @@ public final class Seq2Seq {
     }
   }
 
-  @inline(__always)
-  public func argmax(_ row: UnsafePointer<Float>) -> Int32 {
-    var best = 0
-    var bestValue = row[0]
-    for k in 1..<targetVocabularySize where row[k] > bestValue {
-      best = k
-      bestValue = row[k]
-    }
-    return Int32(best)
-  }
 }
 

@@ -7,7 +7,7 @@ public enum ForwardMode: Sendable {
   case training
   /// Teacher-forced loss without gradients (dev loss): no dropout, training temperature.
   case scoring
-  /// Search: no dropout, the model's `decoding` attention mode (temperature, hard attention).
+  /// Search: no dropout, the attention mode the search passes in (temperature, hard attention).
   case decoding
 }
 
@@ -20,6 +20,8 @@ public final class Workspace {
   /// Set by `prepare`: `.decoding` unless asked (what search needs); the model's training and
   /// scoring passes ask for theirs.
   public internal(set) var mode: ForwardMode = .decoding
+  /// How this pass's attention turns scores into a context; forward and backward both read it.
+  public private(set) var attentionMode = AttentionMode()
   var sourceTokens: [Int32] = []
   var sourceLengths: [Int32] = []
   /// [T*B] decoder input tokens actually fed (teacher forcing may replace some).
@@ -69,12 +71,16 @@ public final class Workspace {
     decoderInputs[i * batch + b] = token
   }
 
-  /// Sizes the buffers for a batch and `decoderSteps` decoder steps; decoder inputs are the
-  /// batch's teacher-forced inputs when they cover that many steps, `<s>` then padding otherwise.
-  /// Sizes every buffer for `batch` and `t` decoder steps. Only `.training` keeps what backward
-  /// needs of every step (the additive attention's tanh features); the other modes reuse one
-  /// step's room, which is most of an evaluation's memory otherwise.
-  public func prepare(batch: Batch, model m: Seq2Seq, decoderSteps t: Int, mode: ForwardMode = .decoding) {
+  /// Sizes every buffer for `batch` and `t` decoder steps; decoder inputs are the batch's
+  /// teacher-forced inputs when they cover that many steps, `<s>` then padding otherwise. Only
+  /// `.training` keeps what backward needs of every step (the additive attention's tanh
+  /// features); the other modes reuse one step's room, which is most of an evaluation's memory
+  /// otherwise. `attention` is the pass's attention mode; nil takes the config's for `mode`
+  /// (`ModelConfig.attentionMode(for:)`).
+  public func prepare(
+    batch: Batch, model m: Seq2Seq, decoderSteps t: Int, mode: ForwardMode = .decoding,
+    attention given: AttentionMode? = nil
+  ) {
     let (b, s) = (batch.size, batch.sourceLength)
     self.batch = b
     sourceLength = s
@@ -88,6 +94,7 @@ public final class Workspace {
       for bi in 0..<b { decoderInputs[bi] = SpecialToken.bos }
     }
     self.mode = mode
+    attentionMode = given ?? m.config.attentionMode(for: mode)
     stepRing = mode == .decoding
     // Step blocks of the per-step buffers: T, or the ring's two.
     let kept = stepRing ? 2 : t

@@ -31,11 +31,15 @@ public protocol StepDecoder: AnyObject {
 public final class Seq2SeqStepDecoder: StepDecoder {
   public let model: Seq2Seq
   public let workspace: Workspace
+  /// The attention mode of every step (temperature, hard attention).
+  public let attention: AttentionMode
   private var rows = 0
 
-  public init(model: Seq2Seq, workspace: Workspace = Workspace()) {
+  /// `attention` nil: the model's decoding settings.
+  public init(model: Seq2Seq, workspace: Workspace = Workspace(), attention: AttentionMode? = nil) {
     self.model = model
     self.workspace = workspace
+    self.attention = attention ?? model.config.attentionMode(for: .decoding)
   }
 
   public var vocabularySize: Int { model.targetVocabularySize }
@@ -44,7 +48,7 @@ public final class Seq2SeqStepDecoder: StepDecoder {
     let repeated = sources.flatMap { Array(repeating: $0, count: beamSize) }
     let batch = Batch.make(sources: repeated, targets: repeated.map { _ in [] })
     rows = repeated.count
-    workspace.prepare(batch: batch, model: model, decoderSteps: steps)
+    workspace.prepare(batch: batch, model: model, decoderSteps: steps, attention: attention)
     model.encode(workspace)
   }
 
