@@ -103,8 +103,8 @@ public final class Workspace {
     let dropout = m.config.dropout > 0
     encoder.prepare(m.encoder, batch: b, sourceLength: s, lengths: batch.sourceLengths, dropout: dropout)
     attention.prepare(m.attention, batch: b, sourceLength: s, steps: t, keepsEveryStep: mode == .training)
-    while layers.count < m.layers.count { layers.append(DecoderLayer.Activations()) }
-    if layers.count > m.layers.count { layers.removeLast(layers.count - m.layers.count) }
+    while layers.count < m.layerCount { layers.append(DecoderLayer.Activations()) }
+    if layers.count > m.layerCount { layers.removeLast(layers.count - m.layerCount) }
     for (l, layer) in layers.enumerated() {
       layer.prepare(layer: l, top: l == m.top, batch: b, steps: kept, hidden: h, masked: dropout)
     }

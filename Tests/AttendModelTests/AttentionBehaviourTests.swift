@@ -196,7 +196,7 @@ final class AttentionBehaviourTests: XCTestCase {
   func testTiedEmbeddingsShareOneTensor() {
     let tied = Self.model { $0.tieEmbeddings = true }
     XCTAssertNil(tied.parameters.id(named: "decoder.output.weight"))
-    XCTAssertEqual(tied.output.weight, tied.targetEmbedding.table)
+    XCTAssertEqual(tied.output.weight, tied.decoder.stack.embedding.table)
     XCTAssertNotNil(tied.parameters.id(named: "decoder.output.bias"))
   }
 
