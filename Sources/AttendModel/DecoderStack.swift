@@ -149,7 +149,7 @@ final class DecoderStack {
     BLAS.gemm(
       m: b, n: h, k: gWidth, a: ws.dG.pointer + k * b * gWidth, lda: gWidth,
       b: store.value(layers[top].weightHH), ldb: h, beta: 1, c: carry, ldc: h)
-    if rawQuery && !attention.kind.isAdditive { VectorMath.axpy(1, ws.dQuery.pointer, carry, count: b * h) }
+    if rawQuery && attention.readsRawQuery { VectorMath.axpy(1, ws.dQuery.pointer, carry, count: b * h) }
   }
 
   // MARK: Attention
