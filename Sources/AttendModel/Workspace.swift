@@ -1,13 +1,15 @@
 import AttendData
 import AttendKernels
 
-/// What a forward pass is for; it decides dropout and the attention mode.
+/// What a forward pass is for; it decides dropout and the default attention mode
+/// (`ModelConfig.attentionMode(for:)`).
 public enum ForwardMode: Sendable {
   /// Training: dropout on (masks drawn from the training generator), training temperature τ.
   case training
   /// Teacher-forced loss without gradients (dev loss): no dropout, training temperature.
   case scoring
-  /// Search: no dropout, the attention mode the search passes in (temperature, hard attention).
+  /// Search: no dropout, the attention mode the search passes in (temperature, hard attention;
+  /// by default the config's decoding settings).
   case decoding
 }
 
