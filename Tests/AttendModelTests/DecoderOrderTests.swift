@@ -103,6 +103,7 @@ final class DecoderOrderTests: XCTestCase {
         adam.step(model.parameters, learningRate: 0.01)
       }
       let first = losses.prefix(4).reduce(0, +) / 4, last = losses.suffix(4).reduce(0, +) / 4
+      print(String(format: "toy reversal, %@ in %@ order: loss %.3f → %.3f", kind.rawValue, order.rawValue, first, last))
       XCTAssertLessThan(last, 0.5 * first, "\(kind.rawValue) in \(order.rawValue) order: \(first) → \(last)")
     }
   }
