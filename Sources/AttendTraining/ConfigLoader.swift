@@ -54,6 +54,7 @@ extension ExperimentConfig {
     if let v = try m.int(.attentionSize, atLeast: 1) { model.attentionSize = v }
     if let v = try m.bool(.bidirectional) { model.bidirectional = v }
     if let v = try m.choice(.attention, AttentionKind.self) { model.attention = v }
+    if let v = try m.choice(.decoder, DecoderOrder.self) { model.decoder = v }
     if let v = try m.choice(.decoderInit, DecoderInit.self) { model.decoderInit = v }
     if let v = try m.int(.encoderLayers, atLeast: 1) { model.encoderLayers = v }
     if let v = try m.int(.decoderLayers, atLeast: 1) { model.decoderLayers = v }
@@ -274,6 +275,7 @@ enum ModelKey: String, ConfigKey {
   case attentionSize = "attention_size"
   case bidirectional
   case attention
+  case decoder
   case decoderInit = "decoder_init"
   case encoderLayers = "encoder_layers"
   case decoderLayers = "decoder_layers"

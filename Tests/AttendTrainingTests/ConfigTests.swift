@@ -331,7 +331,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(
       error?.description,
       "configs/test.yaml:5: unknown key 'hiden_size' in 'model' (did you mean 'hidden_size'? valid keys: "
-        + "embedding_size, hidden_size, attention_size, bidirectional, attention, decoder_init, encoder_layers, "
+        + "embedding_size, hidden_size, attention_size, bidirectional, attention, decoder, decoder_init, encoder_layers, "
         + "decoder_layers, dropout, attention_heads, attention_normalizer, attention_window, window_half_width, "
         + "input_feeding, attention_temperature, decoding_temperature, hard_attention, tie_embeddings, "
         + "weight_init, recurrent_init, init_range)")
