@@ -133,6 +133,9 @@ public struct ConfigKey<Section>: Sendable {
   public private(set) var derivedDefault: (@Sendable (Section) -> ConfigValue)?
   /// What an unset key meant in configs stored before the key existed, when not its default.
   public private(set) var storedDefault: ConfigValue?
+  /// The key decides when to stop, where files go or what is logged, never what a training step
+  /// computes: `attend train --resume` lets it differ from the checkpoint's (ResumeCheck).
+  public private(set) var changeableOnResume = false
   let get: @Sendable (Section) -> ConfigValue
   let set: @Sendable (inout Section, ConfigValue) -> Void
 
@@ -256,6 +259,13 @@ public struct ConfigKey<Section>: Sendable {
   public func whenAbsentFromStoredConfigs(_ value: ConfigValue) -> ConfigKey {
     var key = self
     key.storedDefault = value
+    return key
+  }
+
+  /// This key as one a resumed run may change (see `changeableOnResume`).
+  public func changeableOnResumeKey() -> ConfigKey {
+    var key = self
+    key.changeableOnResume = true
     return key
   }
 

@@ -62,6 +62,14 @@ extension ModelConfig {
         "input feeding belongs to Luong's decoder (attention: dot, general, concat or scaled-dot); "
           + "with attention: \(attention.rawValue) the context already enters the GRU; remove input_feeding")
     }
+    // Until the decoders become their own types (issue 13, items 1–2), the order follows the
+    // attention kind; a written `decoder` that asks for the other order cannot be honoured yet.
+    if explicitKeys.contains("decoder") && decoder != attention.order {
+      problem(
+        "decoder",
+        "attention: \(attention.rawValue) runs in the \(attention.order.rawValue) order in this build; "
+          + "set decoder: \(attention.order.rawValue) or remove decoder")
+    }
     if explicitKeys.contains("window_half_width") && attentionWindow == .global {
       problem(
         "window_half_width",

@@ -192,8 +192,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     self.logging = logging
   }
 
-  /// The resolved configuration as JSON with sorted snake_case keys: stored with each run in the
-  /// database and in every checkpoint. Unset optional paths are left out. Read back with `init(json:)`.
+  /// The resolved configuration as JSON with sorted snake_case keys, as the training log stores it
+  /// with each run (checkpoint headers hold the same keys, written by StoredJSON). Unset optional
+  /// keys (paths, per-side length limits) are left out. Read back with `init(json:)`.
   public func jsonString() -> String {
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -18,7 +18,8 @@ extension DataConfig: DeclaredConfig {
     .path("dev_target", \.devTarget,
       "target side of `dev` (required with `dev` when `train_target` is set)"),
     .path("test", \.test,
-      "test corpus (same form), for `attend eval`"),
+      "test corpus (same form), for `attend eval`")
+      .changeableOnResumeKey(),
     .path("test_target", \.testTarget,
       "target side of `test` (required with `test` when `train_target` is set)"),
     .integer("source_column", \.sourceColumn, atLeast: 0,
@@ -83,11 +84,14 @@ extension TrainingConfig: DeclaredConfig {
     .integer("batch_size", \.batchSize, atLeast: 1,
       "sentence pairs per optimiser step"),
     .integer("epochs", \.epochs, atLeast: 1,
-      "passes over the training data"),
+      "passes over the training data")
+      .changeableOnResumeKey(),
     .integer("max_steps", \.maxSteps, atLeast: 0,
-      "stop after this many optimiser steps (0 = no limit)"),
+      "stop after this many optimiser steps (0 = no limit)")
+      .changeableOnResumeKey(),
     .number("time_limit_minutes", \.timeLimitMinutes, .nonNegative,
-      "stop after this many minutes of wall-clock time (0 = no limit)"),
+      "stop after this many minutes of wall-clock time (0 = no limit)")
+      .changeableOnResumeKey(),
     .choice("optimizer", \.optimizer,
       "`adam` (Kingma & Ba 2015; β1 0.9, β2 0.999, ε 1e-8) or `sgd` (plain SGD, with `momentum`; Luong et al. 2015 used it at `learning_rate: 1.0` with `lr_decay_start_epoch: 5`)"),
     .number("learning_rate", \.learningRate, .positive,
@@ -104,17 +108,22 @@ extension TrainingConfig: DeclaredConfig {
     .number("max_output_ratio", \.maxOutputRatio, .positive,
       "greedy decoding stops after `max_output_ratio × source length + 5` tokens"),
     .integer("threads", \.threads, atLeast: 1,
-      "threads for the numeric kernels: 2 splits large matrix products, the decoder's small ones, the optimizer and clipping over two cores (the training thread and one kernel thread; more than 2 acts as 2); OpenBLAS itself always runs single-threaded"),
+      "threads for the numeric kernels: 2 splits large matrix products, the decoder's small ones, the optimizer and clipping over two cores (the training thread and one kernel thread; more than 2 acts as 2); OpenBLAS itself always runs single-threaded")
+      .changeableOnResumeKey(),
     .path("checkpoint_dir", \.checkpointDir,
-      "checkpoint directory; a run's files go in `checkpoint_dir/<run_name>/`"),
+      "checkpoint directory; a run's files go in `checkpoint_dir/<run_name>/`")
+      .changeableOnResumeKey(),
     .integer("keep_last", \.keepLast, atLeast: 1,
-      "step checkpoints kept because they are the newest; `latest.ckpt` points to the newest (docs/checkpoint-format.md)"),
+      "step checkpoints kept because they are the newest; `latest.ckpt` points to the newest (docs/checkpoint-format.md)")
+      .changeableOnResumeKey(),
     .integer("keep_best", \.keepBest, atLeast: 1,
-      "step checkpoints kept because their dev metric is best; `best.ckpt` points to the best"),
+      "step checkpoints kept because their dev metric is best; `best.ckpt` points to the best")
+      .changeableOnResumeKey(),
     .choice("eval_metric", \.evalMetric,
       "the dev metric that picks the best checkpoint and drives `patience` and `lr_patience`; choices: `bleu`, `chrf` (higher is better), `dev_loss`, `aer` (lower is better; `aer` needs `data.dev_alignments`). See docs/evaluation.md"),
     .integer("patience", \.patience, atLeast: 0,
-      "early stopping: stop after this many evaluations in a row without a better `eval_metric` (0 = never)"),
+      "early stopping: stop after this many evaluations in a row without a better `eval_metric` (0 = never)")
+      .changeableOnResumeKey(),
     .number("lr_reduction_factor", \.lrReductionFactor, .positiveUnitInterval,
       "on a plateau (see `lr_patience`), multiply the learning rate by this"),
     .integer("lr_patience", \.lrPatience, atLeast: 0,

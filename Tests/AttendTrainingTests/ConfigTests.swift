@@ -488,8 +488,11 @@ final class ConfigTests: XCTestCase {
       let config = try parse(Self.minimal + "\nmodel:\n  bidirectional: false\n  attention: \(kind)\n")
       XCTAssertEqual(config.model.decoder, .luong, kind)
     }
-    let explicit = try parse(Self.minimal + "\nmodel:\n  attention: general\n  decoder: bahdanau\n")
-    XCTAssertEqual(explicit.model.decoder, .bahdanau)
+    let explicit = try parse(Self.minimal + "\nmodel:\n  bidirectional: false\n  attention: dot\n  decoder: luong\n")
+    XCTAssertEqual(explicit.model.decoder, .luong)
+    assertConfigError(
+      Self.minimal + "\nmodel:\n  attention: general\n  decoder: bahdanau\n", line: 6,
+      ["model.decoder", "runs in the luong order in this build", "set decoder: luong or remove decoder"])
     assertConfigError(
       Self.minimal + "\nmodel:\n  decoder: transformer\n", line: 5,
       ["model.decoder", "unknown choice 'transformer' (valid choices: bahdanau, luong)"])
@@ -574,6 +577,17 @@ final class ConfigTests: XCTestCase {
       }
       XCTAssertEqual(try ExperimentConfig(json: config.jsonString()), config, name)
     }
+  }
+
+  func testKeysAResumeMayChangeAreTheStoppingFilesAndLoggingOnes() {
+    XCTAssertEqual(
+      ResumeCheck.changeableKeys,
+      [
+        "training.max_steps", "training.epochs", "training.time_limit_minutes", "training.threads",
+        "training.checkpoint_dir", "training.keep_last", "training.keep_best", "training.patience", "data.test",
+      ])
+    XCTAssertFalse(ResumeCheck.isChangeable("training.optimizer"))
+    XCTAssertTrue(ResumeCheck.isChangeable("logging.probes"))
   }
 
   func testInvalidModelCombinationPointsAtTheKeyToChange() {
