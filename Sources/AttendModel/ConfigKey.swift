@@ -15,7 +15,7 @@ public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
   /// A choice's spelling, a path or a name.
   case text(String)
   /// An optional value that is not set.
-  case none
+  case unset
 
   /// As the reference's Default column and messages write it: `128`, `0.001`, `true`, `bahdanau`.
   public var description: String {
@@ -25,7 +25,7 @@ public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
     case .number(let v): return String(v)
     case .bool(let v): return String(v)
     case .text(let v): return v
-    case .none: return "none"
+    case .unset: return "none"
     }
   }
 }
@@ -98,7 +98,7 @@ public enum ConfigValueType: Sendable, Equatable {
     }
   }
 
-  /// Whether `value` has this type and lies in its range (`.none` only for nullable paths and
+  /// Whether `value` has this type and lies in its range (`.unset` only for nullable paths and
   /// optional keys, which the caller allows).
   public func accepts(_ value: ConfigValue) -> Bool {
     switch (self, value) {
@@ -180,9 +180,9 @@ public struct ConfigKey<Section>: Sendable {
   ) -> ConfigKey {
     ConfigKey(
       name: name, type: .integer(atLeast: minimum), doc: doc, defaultText: defaultText, optional: true,
-      get: { $0[keyPath: path].map(ConfigValue.integer) ?? .none },
+      get: { $0[keyPath: path].map(ConfigValue.integer) ?? .unset },
       set: {
-        if case .integer(let v) = $1 { $0[keyPath: path] = v } else if $1 == .none { $0[keyPath: path] = nil }
+        if case .integer(let v) = $1 { $0[keyPath: path] = v } else if $1 == .unset { $0[keyPath: path] = nil }
       })
   }
 
@@ -226,9 +226,9 @@ public struct ConfigKey<Section>: Sendable {
   public static func path(_ name: String, _ path: WritableKeyPath<Section, String?> & Sendable, _ doc: String) -> ConfigKey {
     ConfigKey(
       name: name, type: .path(nullable: true), doc: doc, defaultText: "none", optional: true,
-      get: { $0[keyPath: path].map(ConfigValue.text) ?? .none },
+      get: { $0[keyPath: path].map(ConfigValue.text) ?? .unset },
       set: {
-        if case .text(let v) = $1 { $0[keyPath: path] = v } else if $1 == .none { $0[keyPath: path] = nil }
+        if case .text(let v) = $1 { $0[keyPath: path] = v } else if $1 == .unset { $0[keyPath: path] = nil }
       })
   }
 

@@ -22,7 +22,7 @@ extension DeclaredConfig {
   public func rangeProblems() -> [(key: String, message: String)] {
     Self.keys.compactMap { key in
       let value = key.value(in: self)
-      guard !(value == .none && key.optional), !key.type.accepts(value) else { return nil }
+      guard !(value == .unset && key.optional), !key.type.accepts(value) else { return nil }
       return (key.name, "must be \(key.type.expected), found \(value)")
     }
   }
@@ -51,7 +51,7 @@ extension DeclaredConfig {
   private static func decodeValue(
     of key: ConfigKey<Self>, in container: KeyedDecodingContainer<StoredConfigKey>, at codingKey: StoredConfigKey
   ) throws -> ConfigValue {
-    if try container.decodeNil(forKey: codingKey) { return .none }
+    if try container.decodeNil(forKey: codingKey) { return .unset }
     switch key.type {
     case .integer: return .integer(try container.decode(Int.self, forKey: codingKey))
     case .unsigned: return .unsigned(try container.decode(UInt64.self, forKey: codingKey))
@@ -79,7 +79,7 @@ extension DeclaredConfig {
       case .number(let v): try container.encode(v, forKey: codingKey)
       case .bool(let v): try container.encode(v, forKey: codingKey)
       case .text(let v): try container.encode(v, forKey: codingKey)
-      case .none: continue
+      case .unset: continue
       }
     }
   }

@@ -36,6 +36,15 @@ public struct CheckpointMetric: Codable, Equatable, Sendable {
   }
 }
 
+/// The optimizers Attend trains with: `training.optimizer` and the header's `optimizer.name`.
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+  /// Adam (Kingma & Ba 2015), β1 0.9, β2 0.999, ε 1e-8.
+  case adam
+  /// Plain stochastic gradient descent with optional momentum (Luong et al. 2015 used it with
+  /// momentum 0 and the learning rate halved every epoch after the fifth).
+  case sgd
+}
+
 /// The optimizer's settings and step count (Optimizer.checkpointState); its per-parameter state
 /// buffers are tensors (`tensorPrefixes`). Settings of the other optimizer are absent.
 public struct OptimizerState: Codable, Equatable, Sendable {
@@ -96,18 +105,20 @@ struct ReadCheckpoint {
 }
 
 extension ModelCheckpoint {
-  /// Saves a training checkpoint (kind 2): parameters, the optimizer's state buffers and step,
-  /// and `header`, whose `trainingState` must be set. This is what `attend train --resume`
-  /// continues from.
+  /// Saves a training checkpoint (kind 2): parameters, the optimizer's settings and step
+  /// (`optimizerState`) and its per-parameter state `optimizerBuffers` (named by prefix, in the
+  /// parameters' layout), and `header`, whose `trainingState` must be set. This is what
+  /// `attend train --resume` continues from.
   public static func saveTraining(
-    _ model: Seq2Seq, optimizer: any Optimizer, header: CheckpointHeader, to path: String
+    _ model: Seq2Seq, optimizerState: OptimizerState, optimizerBuffers: [(prefix: String, buffer: FloatBuffer)],
+    header: CheckpointHeader, to path: String
   ) throws {
     precondition(header.trainingState != nil, "a training checkpoint needs its training state")
+    precondition(optimizerBuffers.map(\.prefix) == optimizerState.tensorPrefixes, "buffers as the state names them")
     var header = header
-    header.optimizer = optimizer.checkpointState
+    header.optimizer = optimizerState
     try write(
-      parameters: model.parameters, optimizerBuffers: optimizer.stateBuffers, header: header, kind: .training,
-      to: path)
+      parameters: model.parameters, optimizerBuffers: optimizerBuffers, header: header, kind: .training, to: path)
   }
 
   static func write(

@@ -133,7 +133,7 @@ struct MappingReader {
       }
       value = .text(scalar.string)
     case .path(let nullable) where nullable && isNull(entry.value):
-      return .none
+      return .unset
     case .path, .name:
       guard case .scalar(let scalar) = entry.value, !isNull(entry.value) else {
         throw fail(key, entry, .wrongType(expected: "a path", found: describe(entry.value), hint: nil))

@@ -22,15 +22,6 @@ public protocol Optimizer: AnyObject {
   func restore(step: Int, buffers: [String: [Float]])
 }
 
-/// The optimizers `training.optimizer` chooses from.
-public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
-  /// Adam (Kingma & Ba 2015), β1 0.9, β2 0.999, ε 1e-8.
-  case adam
-  /// Plain stochastic gradient descent with optional momentum (Luong et al. 2015 used it with
-  /// momentum 0 and the learning rate halved every epoch after the fifth).
-  case sgd
-}
-
 extension TrainingConfig {
   /// The optimizer this config trains with, fresh, for `parameterCount` parameters.
   public func makeOptimizer(parameterCount: Int) -> any Optimizer {
@@ -38,6 +29,17 @@ extension TrainingConfig {
     case .adam: return Adam(parameterCount: parameterCount)
     case .sgd: return SGD(parameterCount: parameterCount, momentum: Float(momentum))
     }
+  }
+}
+
+extension ModelCheckpoint {
+  /// Saves a training checkpoint with `optimizer`'s settings, step and state buffers.
+  public static func saveTraining(
+    _ model: Seq2Seq, optimizer: any Optimizer, header: CheckpointHeader, to path: String
+  ) throws {
+    try saveTraining(
+      model, optimizerState: optimizer.checkpointState, optimizerBuffers: optimizer.stateBuffers, header: header,
+      to: path)
   }
 }
 
