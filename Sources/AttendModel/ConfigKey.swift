@@ -144,8 +144,8 @@ public struct ConfigKey<Section>: Sendable {
   /// Puts `value` (of this key's type: checked by the caller) into `section`.
   public func assign(_ value: ConfigValue, to section: inout Section) { set(&section, value) }
 
-  /// The default derived from the other keys of `section`: with `decoder` unset, the attention
-  /// kind's paper order. Only for keys with `derivedDefault`.
+  /// The default derived from the other keys of `section` (with `learning_rate` unset, 1.0 for
+  /// SGD). Only for keys with `derivedDefault`.
   func applyDerivedDefault(to section: inout Section) {
     if let derivedDefault { set(&section, derivedDefault(section)) }
   }
@@ -213,6 +213,22 @@ public struct ConfigKey<Section>: Sendable {
     ConfigKey(
       name: name, type: .choice(Choice.allCases.map(\.rawValue)), doc: doc, get: { .text($0[keyPath: path].rawValue) },
       set: { if case .text(let v) = $1, let choice = Choice(rawValue: v) { $0[keyPath: path] = choice } })
+  }
+
+  /// A choice that may be unset; `defaultText` says what unset means.
+  public static func choice<Choice: RawRepresentable & CaseIterable & Sendable>(
+    _ name: String, _ path: WritableKeyPath<Section, Choice?> & Sendable, unset defaultText: String, _ doc: String
+  ) -> ConfigKey where Choice.RawValue == String {
+    ConfigKey(
+      name: name, type: .choice(Choice.allCases.map(\.rawValue)), doc: doc, defaultText: defaultText, optional: true,
+      get: { $0[keyPath: path].map { .text($0.rawValue) } ?? .unset },
+      set: {
+        if case .text(let v) = $1, let choice = Choice(rawValue: v) {
+          $0[keyPath: path] = choice
+        } else if $1 == .unset {
+          $0[keyPath: path] = nil
+        }
+      })
   }
 
   /// A path that must be set (it may still be required: see `required`).

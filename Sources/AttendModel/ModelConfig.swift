@@ -13,7 +13,8 @@ public enum AttentionKind: String, Codable, CaseIterable, Sendable {
   /// Vaswani et al. 2017: h_t · h̄_s / √d, in Luong's order (d: width of one head's vectors).
   case scaledDot = "scaled-dot"
 
-  /// Which decoder order the kind comes with.
+  /// The decoder order of the paper that introduced the kind: what `ModelConfig.decoder` is
+  /// when a config does not choose one.
   public var order: DecoderOrder { self == .bahdanau ? .bahdanau : .luong }
   /// Additive scores (v · tanh(W q + U k)) need a projected query; the others read it raw.
   public var isAdditive: Bool { self == .bahdanau || self == .concat }
@@ -84,8 +85,9 @@ public struct ModelConfig: Equatable, Sendable {
   public var bidirectional: Bool = true
   /// The score function.
   public var attention: AttentionKind = .bahdanau
-  /// When the decoder attends; unset, the attention kind's paper order (ModelConfigKeys.swift).
-  public var decoder: DecoderOrder = .bahdanau
+  /// The decoder order; nil (not written) means the attention kind's paper order. Kept optional so
+  /// a config or checkpoint header that omits `decoder` stays exactly as it was.
+  public var decoderChoice: DecoderOrder? = nil
   public var decoderInit: DecoderInit = .bridge
   /// Stacked GRU layers in the encoder (each bidirectional if `bidirectional`) and the decoder.
   public var encoderLayers: Int = 1
@@ -119,6 +121,13 @@ public struct ModelConfig: Equatable, Sendable {
   public var targetVocabularySize: Int = 0
 
   public init() {}
+
+  /// When the decoder attends: the config's `decoder`, or the attention kind's paper order
+  /// (bahdanau → bahdanau, every other kind → luong) when it has none.
+  public var decoder: DecoderOrder {
+    get { decoderChoice ?? attention.order }
+    set { decoderChoice = newValue }
+  }
 
   /// C: size of an encoder state as the attention sees it.
   public var contextSize: Int { bidirectional ? 2 * hiddenSize : hiddenSize }

@@ -13,11 +13,8 @@ extension ModelConfig: DeclaredConfig {
       "the encoder reads the source both ways and concatenates the states (annotations 2H wide)"),
     .choice("attention", \.attention,
       "score function and decoder order: `bahdanau` (additive, attends before the GRU step, Bahdanau et al. 2014); Luong et al. 2015 (GRU step first, then attention and h̃ = tanh(W_c [c; h])): `dot`, `general`, `concat`; `scaled-dot` (dot / √d, Vaswani et al. 2017, Luong's order). `dot` and `scaled-dot` need `bidirectional: false`"),
-    .choice("decoder", \.decoder,
-      "decoder order: `bahdanau` (attend with s_{i-1}, the context joins the GRU input, then a readout layer) or `luong` (GRU step first, then attention and h̃ = tanh(W_c [c; h]))")
-      .derived("the `attention` kind's paper order: `bahdanau` for `bahdanau`, else `luong`") { config in
-        .text((config.attention == .bahdanau ? DecoderOrder.bahdanau : .luong).rawValue)
-      },
+    .choice("decoder", \.decoderChoice, unset: "the `attention` kind's paper order: `bahdanau` for `bahdanau`, else `luong`",
+      "decoder order: `bahdanau` (attend with s_{i-1}, the context joins the GRU input, then a readout layer) or `luong` (GRU step first, then attention and h̃ = tanh(W_c [c; h]))"),
     .choice("decoder_init", \.decoderInit,
       "the decoder's initial state: `bridge` (tanh(W h_final + b)), `last` (h_final itself; needs `bidirectional: false`), `mean` (tanh(W mean_j h̄_j + b), as Nematus), `zero`"),
     .integer("encoder_layers", \.encoderLayers, atLeast: 1,

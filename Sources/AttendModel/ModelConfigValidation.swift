@@ -64,7 +64,7 @@ extension ModelConfig {
     }
     // Until the decoders become their own types (issue 13, items 1–2), the order follows the
     // attention kind; a written `decoder` that asks for the other order cannot be honoured yet.
-    if explicitKeys.contains("decoder") && decoder != attention.order {
+    if decoderChoice != nil && decoder != attention.order {
       problem(
         "decoder",
         "attention: \(attention.rawValue) runs in the \(attention.order.rawValue) order in this build; "

@@ -269,7 +269,6 @@ final class ConfigTests: XCTestCase {
           "attention_temperature" : 1,
           "attention_window" : "global",
           "bidirectional" : true,
-          "decoder" : "bahdanau",
           "decoder_init" : "bridge",
           "decoder_layers" : 1,
           "decoding_temperature" : 1,
@@ -503,6 +502,7 @@ final class ConfigTests: XCTestCase {
     decoder.keyDecodingStrategy = .convertFromSnakeCase
     let model = try decoder.decode(ModelConfig.self, from: Data(#"{"attention":"dot","hidden_size":16}"#.utf8))
     XCTAssertEqual(model.decoder, .luong)
+    XCTAssertNil(model.decoderChoice, "an unwritten decoder stays unwritten: stored JSON is unchanged")
     XCTAssertEqual(model.hiddenSize, 16)
     XCTAssertEqual(model.embeddingSize, 128, "keys the JSON lacks keep their defaults")
     let outOfRange = try decoder.decode(ModelConfig.self, from: Data(#"{"hidden_size":0}"#.utf8))
