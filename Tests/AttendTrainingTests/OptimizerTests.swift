@@ -58,6 +58,38 @@ final class OptimizerTests: XCTestCase {
     XCTAssertEqual(adamOne.v.array, adamTwo.v.array)
   }
 
+  /// Adam keeps β^t as running products; the update it replaced recomputed β^t with t
+  /// multiplications every step. The oracle below is that update, element by element: 300 steps
+  /// must agree bit for bit (the same Double products in the same order, the same Float ops).
+  func testAdamEqualsTheUpdateThatRecomputedThePowerEveryStep() {
+    let count = 53
+    let s = store(count: count, seed: 10)
+    var p = s.values.array
+    var m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+    let adam = Adam(parameterCount: count)
+    let (b1, b2, eps, lr): (Float, Float, Float, Float) = (0.9, 0.999, 1e-8, 0.003)
+    var rng = RandomGenerator(seed: 11)
+    for t in 1...300 {
+      for i in 0..<count { s.gradients[i] = (rng.nextFloat() - 0.5) * 2 }
+      adam.update(s, learningRate: lr)
+      var power1 = 1.0, power2 = 1.0
+      for _ in 0..<t {
+        power1 *= Double(b1)
+        power2 *= Double(b2)
+      }
+      let stepSize = lr / (1 - Float(power1)), invSqrtCorrection2 = 1 / (1 - Float(power2)).squareRoot()
+      for i in 0..<count {
+        let g = s.gradients[i]
+        m[i] = b1 * m[i] + (1 - b1) * g
+        v[i] = b2 * v[i] + (1 - b2) * g * g
+        p[i] = p[i] - stepSize * m[i] / (v[i].squareRoot() * invSqrtCorrection2 + eps)
+      }
+    }
+    XCTAssertEqual(s.values.array.map(\.bitPattern), p.map(\.bitPattern))
+    XCTAssertEqual(adam.m.array.map(\.bitPattern), m.map(\.bitPattern))
+    XCTAssertEqual(adam.v.array.map(\.bitPattern), v.map(\.bitPattern))
+  }
+
   func testAdamResumedFromItsStateContinuesBitForBit() {
     let count = 41
     let whole = store(count: count, seed: 6), split = store(count: count, seed: 6)
