@@ -24,12 +24,17 @@ let package = Package(
     // OpenBLAS is opened at run time (dlopen) so Attend can choose its kernel path before the
     // library's constructor reads OPENBLAS_CORETYPE; see Sources/COpenBLAS/include/openblas_loader.h.
     .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+    // CPUID and XGETBV, so kernels are chosen by the processor's features; built with the same
+    // `-march=native` as the kernels, so it can also tell which vector ISA they were compiled for.
+    .target(name: "CCPUID", cSettings: [.unsafeFlags(["-march=native"])]),
+    // oneDNN's sgemm, opened at run time where libdnnl is installed (Sources/COneDNN/include).
+    .target(name: "COneDNN", linkerSettings: [.linkedLibrary("dl")]),
     // The system's libsqlite3 (Debian: libsqlite3-dev).
     .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
 
     // MARK: Libraries, lowest layer first
     // Flat Float buffers, matrix products, vectorised activations, random numbers.
-    .target(name: "AttendKernels", dependencies: ["COpenBLAS"], swiftSettings: kernelFlags),
+    .target(name: "AttendKernels", dependencies: ["COpenBLAS", "COneDNN", "CCPUID"], swiftSettings: kernelFlags),
     // Parameters and layers with hand-written forward and backward passes; the seq2seq model.
     .target(name: "AttendModel", dependencies: ["AttendKernels", "AttendData"], swiftSettings: kernelFlags),
     // Text to ids to batches (below the model: layers consume its `Batch`): corpora readers, toy corpus generators, vocabularies, batching.

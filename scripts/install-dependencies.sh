@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Attend builds and runs against, if any is missing:
-# OpenBLAS (matrix products), SQLite's library and headers (the training log) and the sqlite3 shell.
+# oneDNN and OpenBLAS (matrix products; both opened at run time, oneDNN preferred), SQLite's
+# library and headers (the training log) and the sqlite3 shell.
 set -euo pipefail
 
-packages=(libopenblas-dev libsqlite3-dev sqlite3)
+packages=(libdnnl-dev libopenblas-dev libsqlite3-dev sqlite3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -75,8 +75,10 @@ struct BenchCommand: ParsableCommand {
       try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
       // A directory we made up is ours to remove; one the user named is kept for inspection.
       defer { if workDirectory == nil { try? FileManager.default.removeItem(atPath: work) } }
-      say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(BLAS.summary)")
+      say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; cpu: \(KernelPlan.cpuSummary)")
+      say("kernels: \(BLAS.summary)")
       results["blas"] = BLAS.summary
+      results["cpu"] = KernelPlan.cpuSummary
 
       // sgemm peak at model-sized shapes.
       let gemms = Benchmark.sgemm(repeats: max(repeats, 5))

@@ -16,8 +16,9 @@ extension BenchCommand {
       try BLAS.load()
       BLAS.threads = 2
       let budget = raceMinutes * 60
-      say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(BLAS.summary)")
-      var results: [String: Any] = ["blas": BLAS.summary]
+      say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; cpu: \(KernelPlan.cpuSummary)")
+      say("kernels: \(BLAS.summary)")
+      var results: [String: Any] = ["blas": BLAS.summary, "cpu": KernelPlan.cpuSummary]
       guard FileManager.default.fileExists(atPath: tatoebaConfig) else {
         say("quality race: skipped (\(tatoebaConfig) not found)")
         return

@@ -1,62 +1,71 @@
-import COpenBLAS
 import Foundation
 
-/// Matrix products through OpenBLAS, the one place Attend calls a BLAS.
+/// Matrix products: the one place Attend multiplies matrices.
 ///
 /// All matrices are row-major. `gemm` computes `C = alpha * op(A) * op(B) + beta * C` where
-/// op(A) is M×K, op(B) is K×N and C is M×N.
+/// op(A) is M×K, op(B) is K×N and C is M×N. Products of a few rows against a transposed weight
+/// matrix (a decoder step) run on Attend's own `SmallRowsGemm`; every other product on one
+/// single-threaded library sgemm, `backend`, split by columns over Attend's two threads.
 public enum BLAS {
   public struct LoadError: Error, CustomStringConvertible {
     public let description: String
   }
 
-  /// Environment variable that picks OpenBLAS's kernel family for Attend. Unset: OpenBLAS detects
-  /// the CPU, and an inherited `OPENBLAS_CORETYPE` (which some shells set to a slower family) is
-  /// ignored. Set (for example to `Haswell`): passed on to OpenBLAS as `OPENBLAS_CORETYPE`.
-  public static let coreTypeVariable = "ATTEND_BLAS_CORETYPE"
+  /// The library that computes products outside the small-rows kernel.
+  public enum Backend: String, CaseIterable, Sendable {
+    /// oneDNN's JIT sgemm: faster single-threaded than OpenBLAS at every shape a training step
+    /// issues, on AMD Zen 3 and on Intel Xeon alike (BENCHMARKS.md, "Matrix-product backends").
+    case oneDNN = "onednn"
+    /// OpenBLAS with the kernel family chosen for the CPU's features.
+    case openBLAS = "openblas"
+  }
 
-  private static let loadResult: Result<Void, LoadError> = {
-    // OpenBLAS runs single-threaded; Attend splits large products over its own two threads
-    // (see `gemm`). Read by OpenBLAS when it loads, so its worker threads never start.
-    setenv("OPENBLAS_NUM_THREADS", "1", 1)
-    let requested = ProcessInfo.processInfo.environment[coreTypeVariable]
-    var message = [CChar](repeating: 0, count: 512)
-    let status: Int32 = message.withUnsafeMutableBufferPointer { buffer in
-      if let requested {
-        return requested.withCString { attend_openblas_load($0, buffer.baseAddress, 512) }
+  /// Environment variable that forces the backend: `onednn` or `openblas`.
+  public static let backendVariable = "ATTEND_GEMM"
+
+  /// The backend chosen at start-up: `ATTEND_GEMM` if set, otherwise oneDNN where it is installed
+  /// and OpenBLAS where it is not. A build whose own kernels need an ISA this CPU lacks fails here.
+  static let chosen: Result<(backend: Backend, forced: Bool), LoadError> = {
+    if let mismatch = KernelPlan.buildMismatch(on: .current) {
+      return .failure(LoadError(description: mismatch))
+    }
+    if let name = ProcessInfo.processInfo.environment[backendVariable], !name.isEmpty {
+      guard let forced = Backend(rawValue: name.lowercased()) else {
+        let choices = Backend.allCases.map(\.rawValue).joined(separator: " or ")
+        return .failure(LoadError(description: "\(backendVariable)=\(name): expected \(choices)"))
       }
-      return attend_openblas_load(nil, buffer.baseAddress, 512)
+      return .success((forced, true))
     }
-    if status != 0 {
-      let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-      return .failure(LoadError(description: text))
-    }
-    return .success(())
+    return .success((OneDNNLibrary.isAvailable ? .oneDNN : .openBLAS, false))
   }()
 
-  /// Opens OpenBLAS if it is not open yet. Call once at start-up to turn a missing library into
-  /// a clear error instead of a failure at the first product.
+  /// The backend in use. Tests and the benchmark may switch it after loading both libraries.
+  nonisolated(unsafe) public static var backend: Backend = (try? chosen.get().backend) ?? .openBLAS
+
+  /// Opens the chosen backend's library. Call once at start-up to turn a missing library into a
+  /// clear error instead of a failure at the first product.
   public static func load() throws {
-    try loadResult.get()
-  }
-
-  /// The kernel family OpenBLAS runs, e.g. "Cooperlake" (AVX-512) or "Haswell" (AVX2).
-  public static var coreName: String {
-    String(cString: attend_openblas_corename())
-  }
-
-  /// One line saying which BLAS path runs, for logs and benchmarks.
-  public static var summary: String {
-    switch loadResult {
-    case .failure(let error): return "OpenBLAS not loaded: \(error)"
-    case .success:
-      let path = String(cString: attend_openblas_path())
-      return "OpenBLAS \(coreName) kernels, \(threads) thread(s), \(path)"
+    switch try chosen.get().backend {
+    case .oneDNN: try OneDNNLibrary.load()
+    case .openBLAS: try OpenBLASLibrary.load()
     }
+  }
+
+  /// One line saying which kernels run and why, for logs, `attend info`, the database's
+  /// `runs.blas` and benchmarks.
+  public static var summary: String {
+    let library: String
+    switch backend {
+    case .oneDNN: library = OneDNNLibrary.summary
+    case .openBLAS: library = OpenBLASLibrary.summary
+    }
+    let forced = (try? chosen.get().forced) == true ? " (forced by \(backendVariable))" : ""
+    return "\(library)\(forced); Attend SIMD kernels for \(KernelPlan.buildISA.rawValue) on decoder steps of up to "
+      + "\(SmallRowsGemm.maxRows) rows; \(threads) thread(s)"
   }
 
   /// Threads for the numeric kernels: 1, or 2 to use a second core (the caller and
-  /// `KernelThread`; larger values act as 2). OpenBLAS itself always runs on one thread: its own
+  /// `KernelThread`; larger values act as 2). The libraries always run on one thread: OpenBLAS's own
   /// threading stalls for a whole scheduler time slice per product whenever the other core is
   /// busy (training ran 30–100× slower with two other processes running; BENCHMARKS.md, "On a
   /// busy machine"), while `KernelThread`'s callers take every chunk it has not claimed.
@@ -80,7 +89,7 @@ public enum BLAS {
   nonisolated(unsafe) public static var countedFLOPs: Double = 0
 
   /// Whether products of a few rows with a transposed weight matrix (a decoder step of one
-  /// sentence or one beam) run on `SmallRowsGemm` instead of OpenBLAS. On by default; the
+  /// sentence or one beam) run on `SmallRowsGemm` instead of the backend. On by default; the
   /// benchmark turns it off to measure both.
   nonisolated(unsafe) public static var usesSmallRowsKernel = true
 
@@ -98,14 +107,18 @@ public enum BLAS {
         m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
       return
     }
-    if case .failure(let error) = loadResult { fatalError("\(error)") }
-    if threads >= 2 && m * n * k >= splitMultiplyAdds && n >= 64 {
+    if m * n * k >= splitMultiplyAdds && n >= 64 {
       // Four column blocks (multiples of 16 wide). Each is an ordinary sgemm over the whole of K,
-      // and the blocks depend only on N, so the result does not depend on which thread ran which.
+      // and the blocks depend only on N, so the result depends neither on which thread ran which
+      // nor on the thread count (one thread runs the same blocks in turn).
       var job = ColumnBlocks(
-        transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
-        c: c, ldc: ldc, width: ((n + 3) / 4 + 15) & ~15)
+        backend: backend, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+        ldb: ldb, beta: beta, c: c, ldc: ldc, width: ((n + 3) / 4 + 15) & ~15)
       let blocks = (n + job.width - 1) / job.width
+      if threads < 2 {
+        for block in 0..<blocks { job.run(block: block) }
+        return
+      }
       withUnsafePointer(to: &job) { pointer in
         KernelThread.shared.run(chunks: blocks, argument: UnsafeRawPointer(pointer)) { argument, index in
           argument.load(as: ColumnBlocks.self).run(block: index)
@@ -113,13 +126,34 @@ public enum BLAS {
       }
       return
     }
-    attend_sgemm(
-      transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b,
-      Int32(ldb), beta, c, Int32(ldc))
+    sgemm(
+      backend, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc)
+  }
+
+  /// One product on one thread through `backend`'s library (opened on first use).
+  @inline(__always)
+  static func sgemm(
+    _ backend: Backend, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>,
+    lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    switch backend {
+    case .oneDNN:
+      if case .failure(let error) = OneDNNLibrary.loadResult { fatalError("\(error)") }
+      OneDNNLibrary.sgemm(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+        c: c, ldc: ldc)
+    case .openBLAS:
+      if case .failure(let error) = OpenBLASLibrary.loadResult { fatalError("\(error)") }
+      OpenBLASLibrary.sgemm(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+        c: c, ldc: ldc)
+    }
   }
 
   /// A product cut into column blocks: C[:, block] = alpha · op(A) · op(B)[:, block] + beta · C[:, block].
   struct ColumnBlocks {
+    var backend: Backend
     var transA: Bool, transB: Bool
     var m: Int, n: Int, k: Int, alpha: Float
     var a: UnsafePointer<Float>, lda: Int
@@ -131,9 +165,9 @@ public enum BLAS {
       let first = block * width, count = min(n, first + width) - first
       // op(B)'s columns are B's rows when B is transposed.
       let columns = transB ? b + first * ldb : b + first
-      attend_sgemm(
-        transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(count), Int32(k), alpha, a, Int32(lda), columns, Int32(ldb),
-        beta, c + first, Int32(ldc))
+      BLAS.sgemm(
+        backend, transA: transA, transB: transB, m: m, n: count, k: k, alpha: alpha, a: a, lda: lda, b: columns,
+        ldb: ldb, beta: beta, c: c + first, ldc: ldc)
     }
   }
 }

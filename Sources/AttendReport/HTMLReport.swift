@@ -79,7 +79,8 @@ public struct HTMLReport {
       ("Seed", run.seed.map(String.init) ?? "—"),
       ("Training pairs", run.trainPairs.map(String.init) ?? "—"),
       ("Vocabulary (source / target)", "\(run.sourceVocabularySize.map(String.init) ?? "—") / \(run.targetVocabularySize.map(String.init) ?? "—")"),
-      ("Matrix products", run.blas ?? "—"),
+      ("Processor", run.cpu ?? "—"),
+      ("Kernels", run.blas ?? "—"),
       ("Steps", (run.finalStep ?? run.lastStep).map(String.init) ?? "—"),
     ]
     if let best = run.bestBLEU {

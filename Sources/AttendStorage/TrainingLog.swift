@@ -101,18 +101,18 @@ public final class TrainingLog {
   /// Records a new run as 'running', owned by this process, and returns its id.
   public func startRun(
     name: String, configJSON: String, seed: Int64, sourceVocabularySize: Int,
-    targetVocabularySize: Int, trainPairs: Int, blas: String, devPairs: Int? = nil
+    targetVocabularySize: Int, trainPairs: Int, blas: String, devPairs: Int? = nil, cpu: String? = nil
   ) throws -> Int64 {
     try statement(
       """
       INSERT INTO runs (name, config, seed, source_vocab_size, target_vocab_size, train_pairs,
-                        dev_pairs, blas, started_at, status, pid, host)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, \(Self.nowSQL), 'running', ?, ?)
+                        dev_pairs, blas, cpu, started_at, status, pid, host)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \(Self.nowSQL), 'running', ?, ?)
       """
     ).execute([
       .text(name), .text(configJSON), .integer(seed), SQLiteValue(sourceVocabularySize),
       SQLiteValue(targetVocabularySize), SQLiteValue(trainPairs), SQLiteValue(devPairs), .text(blas),
-      .integer(Int64(ProcessIdentity.currentPID)), .text(ProcessIdentity.hostName),
+      cpu.map(SQLiteValue.text) ?? .null, .integer(Int64(ProcessIdentity.currentPID)), .text(ProcessIdentity.hostName),
     ])
     return database.lastInsertRowID
   }
@@ -340,7 +340,8 @@ public final class TrainingLog {
            (SELECT max(chrf) FROM evaluations WHERE run_id = r.id),
            (SELECT min(aer) FROM evaluations WHERE run_id = r.id),
            (SELECT dev_loss FROM evaluations WHERE run_id = r.id ORDER BY step DESC LIMIT 1),
-           (SELECT count(*) FROM evaluations WHERE run_id = r.id)
+           (SELECT count(*) FROM evaluations WHERE run_id = r.id),
+           r.cpu
     FROM runs AS r
     LEFT JOIN best_evaluations AS b ON b.run_id = r.id
     LEFT JOIN steps AS last
@@ -379,7 +380,7 @@ public final class TrainingLog {
       lastLoss: row[15].realValue, devPairs: row[16].integerValue.map(Int.init),
       resumeCount: Int(row[17].integerValue ?? 0), bestChrF: row[18].realValue,
       bestAER: row[19].realValue, lastDevLoss: row[20].realValue,
-      evaluationCount: Int(row[21].integerValue ?? 0))
+      evaluationCount: Int(row[21].integerValue ?? 0), cpu: row[22].textValue)
   }
 
   /// A run's written step rows (not the buffered ones), by step. NULL metrics read as NaN.

@@ -88,6 +88,7 @@ public struct RunSummary: Equatable, Sendable {
   public var sourceVocabularySize: Int?
   public var targetVocabularySize: Int?
   public var trainPairs: Int?
+  /// The kernels that ran: `BLAS.summary` at the start of the run.
   public var blas: String?
   /// ISO-8601 UTC.
   public var startedAt: String
@@ -111,6 +112,9 @@ public struct RunSummary: Equatable, Sendable {
   /// Dev loss of the latest evaluation.
   public var lastDevLoss: Double?
   public var evaluationCount: Int = 0
+  /// The processor the run started on (`CPUDescription.summary` and its features); nil for runs
+  /// logged before schema version 3.
+  public var cpu: String?
 }
 
 /// One row of `probes`: a fixed dev sentence whose attention is logged at each evaluation.

@@ -16,7 +16,7 @@ enum TrainingLogSchema {
 
   /// `upgrades[i]` takes a database from version `i + 1` to version `i + 2`. Each runs in the same
   /// transaction as the `user_version` bump, so an upgrade is all or nothing.
-  static let upgrades: [String] = [upgradeToVersion2]
+  static let upgrades: [String] = [upgradeToVersion2, upgradeToVersion3]
 
   /// Creates every table, index and view of version 1 in an empty database.
   static let createVersion1 = """
@@ -179,5 +179,10 @@ enum TrainingLogSchema {
            ln(count(*)) AS max_entropy
     FROM alignments
     GROUP BY run_id, step, probe, target_position;
+    """
+
+  /// Version 3: the processor a run trained on, beside the kernels (`blas`) chosen for it.
+  static let upgradeToVersion3 = """
+    ALTER TABLE runs ADD COLUMN cpu TEXT;  -- vendor, family and model, brand, the vector features used
     """
 }

@@ -108,7 +108,7 @@ extension TrainingConfig: DeclaredConfig {
     .number("max_output_ratio", \.maxOutputRatio, .positive,
       "greedy decoding stops after `max_output_ratio × source length + 5` tokens"),
     .integer("threads", \.threads, atLeast: 1,
-      "threads for the numeric kernels: 2 splits large matrix products, the decoder's small ones, the optimizer and clipping over two cores (the training thread and one kernel thread; more than 2 acts as 2); OpenBLAS itself always runs single-threaded")
+      "threads for the numeric kernels: 2 splits large matrix products, the decoder's small ones, the optimizer and clipping over two cores (the training thread and one kernel thread; more than 2 acts as 2); the product library itself always runs single-threaded")
       .changeableOnResumeKey(),
     .path("checkpoint_dir", \.checkpointDir,
       "checkpoint directory; a run's files go in `checkpoint_dir/<run_name>/`")

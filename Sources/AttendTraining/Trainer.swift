@@ -118,6 +118,7 @@ public final class Trainer {
     resolved.model = modelConfig
     // What reading, carving, filtering and the vocabularies did (skips and drops counted by reason).
     for line in data.report.lines { log("data: " + line) }
+    log("cpu: \(KernelPlan.cpuSummary)")
     log("blas: \(BLAS.summary)")
 
     model = Seq2Seq(config: modelConfig, seed: cfg.training.seed)
@@ -148,7 +149,7 @@ public final class Trainer {
       runID = try db.startRun(
         name: cfg.logging.runName, configJSON: resolved.jsonString(), seed: Int64(bitPattern: cfg.training.seed),
         sourceVocabularySize: data.sourceVocabulary.count, targetVocabularySize: data.targetVocabulary.count,
-        trainPairs: data.train.count, blas: BLAS.summary, devPairs: data.dev.count)
+        trainPairs: data.train.count, blas: BLAS.summary, devPairs: data.dev.count, cpu: KernelPlan.cpuSummary)
     }
 
     // Probe sentences: the first dev pairs; their attention is logged at every evaluation.

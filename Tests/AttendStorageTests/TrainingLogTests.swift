@@ -26,7 +26,8 @@ final class TrainingLogTests: XCTestCase {
 
   func testSchemaIsCreatedAtTheCurrentUserVersionAndItsViewsAreQueryable() throws {
     let log = try makeLog()
-    XCTAssertEqual(try log.database.userVersion, 2)
+    XCTAssertEqual(try log.database.userVersion, TrainingLogSchema.version)
+    XCTAssertEqual(TrainingLogSchema.version, 3)
     let names = try log.database.query(
       "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
     ).map { "\($0[0].textValue!):\($0[1].textValue!)" }
@@ -50,10 +51,11 @@ final class TrainingLogTests: XCTestCase {
   func testNewerSchemaVersionIsRefusedWithAClearError() throws {
     let path = try makeTemporaryDirectory() + "/training.sqlite"
     _ = try TrainingLog(path: path)
-    try SQLiteDatabase(path: path).setUserVersion(3)
+    let newer = TrainingLogSchema.version + 1
+    try SQLiteDatabase(path: path).setUserVersion(newer)
     XCTAssertThrowsError(try TrainingLog(path: path)) { error in
       XCTAssertEqual(
-        error as? TrainingLogError, .newerSchema(path: path, found: 3, supported: 2))
+        error as? TrainingLogError, .newerSchema(path: path, found: newer, supported: TrainingLogSchema.version))
       XCTAssertTrue("\(error)".contains("newer than this build supports"))
     }
   }
@@ -320,6 +322,6 @@ final class TrainingLogTests: XCTestCase {
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 0)
-    XCTAssertEqual(text, "2\ntoy-reverse|running\n1\nthe>le\ncat>chat\n")
+    XCTAssertEqual(text, "\(TrainingLogSchema.version)\ntoy-reverse|running\n1\nthe>le\ncat>chat\n")
   }
 }
