@@ -123,7 +123,7 @@ public struct ConfigKey<Section>: Sendable {
   public let doc: String
   /// The Default column when it is not the value itself ("required", "`min_length`").
   public private(set) var defaultText: String?
-  /// True when the key may be left unset (`none`): optional paths and per-side overrides.
+  /// True when the key may be left unset (`.unset`): optional paths, per-side overrides, `decoder`.
   public let optional: Bool
   /// Set for a key a file must give: what it is for, for the "missing required key" message.
   public private(set) var requiredMeaning: String?

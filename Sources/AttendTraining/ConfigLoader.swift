@@ -42,7 +42,7 @@ extension ExperimentConfig {
 
     let sections = try MappingReader(
       file: file, section: nil, line: root.mark?.line, node: root, validNames: sectionNames)
-    guard let dataNode = sections.entry("data") else {
+    guard sections.entry("data") != nil else {
       throw ConfigError(
         file: file, line: root.mark?.line, keyPath: nil,
         problem: .missingKey("data", meaning: "the corpora; at least data.train and data.dev"))
@@ -54,9 +54,7 @@ extension ExperimentConfig {
     try checkModelCombinations(model, m)
 
     var data = DataConfig.defaults
-    let d = try MappingReader(
-      file: file, section: "data", line: dataNode.keyLine, node: dataNode.value,
-      validNames: DataConfig.fileKeys.map(\.name))
+    let d = try sections.reader(for: "data", keys: DataConfig.fileKeys)
     try d.read(into: &data)
     try checkDataCombinations(data, d)
 
