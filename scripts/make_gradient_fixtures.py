@@ -54,6 +54,13 @@ VARIANTS = [
     ("bahdanau-sparsemax-local-p-2-layer", {
         "attention_normalizer": "sparsemax", "attention_window": "local-p", "window_half_width": 2,
         "decoder_layers": 2, "attention_temperature": 2.0}),
+    # Score functions outside their paper's decoder order (model.decoder).
+    ("bahdanau-order-dot", {"attention": "dot", "decoder": "bahdanau", "bidirectional": False}),
+    ("bahdanau-order-general", {"attention": "general", "decoder": "bahdanau", "attention_window": "local-m",
+                                "window_half_width": 1}),
+    ("luong-order-additive", {"attention": "bahdanau", "decoder": "luong"}),
+    ("bahdanau-order-scaled-dot-2-head", {"attention": "scaled-dot", "decoder": "bahdanau", "bidirectional": False,
+                                          "attention_heads": 2, "decoder_layers": 2}),
 ]
 
 SOURCES = [[4, 5, 6, 7, 8, 9], [10, 4], [6, 6, 5, 7]]

@@ -5,7 +5,8 @@ equations, used as the reference the Swift gradients are checked against.
 Parameter names and shapes equal the Swift `ParameterStore`'s, so a {name: tensor} dict moves
 between the two unchanged (an Attend checkpoint's tensors load with `load_parameters`). The config
 is a dict with the snake_case keys of Attend's ModelConfig JSON (a checkpoint header's "model"):
-missing keys take Attend's defaults (`DEFAULTS`).
+missing keys take Attend's defaults (`DEFAULTS`; "decoder" defaults to the attention kind's paper
+order, `decoder_order`).
 
 Conventions shared with the Swift code (docs/attention.md has the equations):
 - token ids: <pad> 0, <unk> 1, <s> 2, </s> 3; decoder input "<s> y", output "y </s>";
@@ -54,6 +55,13 @@ DEFAULTS = {
 }
 
 ADDITIVE = ("bahdanau", "concat")
+
+
+def decoder_order(cfg):
+    """Attend's ModelConfig.decoder: the config's "decoder" when it has one, otherwise the attention
+    kind's paper order (bahdanau -> bahdanau, every other kind -> luong). Not in DEFAULTS, so a
+    config written without it stays as it was."""
+    return cfg.get("decoder") or ("bahdanau" if cfg["attention"] == "bahdanau" else "luong")
 
 
 def sparsemax(z):
@@ -162,7 +170,8 @@ class Seq2Seq(nn.Module):
         e, h = cfg["embedding_size"], cfg["hidden_size"]
         c = 2 * h if cfg["bidirectional"] else h
         self.e, self.h, self.c = e, h, c
-        self.luong = cfg["attention"] != "bahdanau"
+        # Every score function runs in either order; the attention module does not depend on it.
+        self.luong = decoder_order(cfg) == "luong"
         self.feeding = self.luong and cfg["input_feeding"]
 
         self.encoder = Holder()

@@ -82,7 +82,6 @@ struct EvalCommand: ParsableCommand {
       let (sources, referenceStreams, sourcePath) = try readSentences()
       try BLAS.load()
       let loaded = try ModelCheckpoint.load(from: checkpoint)
-      search.applyAttentionFlags(to: loaded.model)
       let options = search.options()
       let translator = Translator(loaded: loaded, options: options, replaceUnknown: replaceUnk)
       let start = Date()

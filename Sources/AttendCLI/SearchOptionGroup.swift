@@ -37,17 +37,13 @@ struct SearchOptionGroup: ParsableArguments {
     help: "Hard attention: each step's context is the single most-attended source state. Default: the model's hard_attention.")
   var hardAttention: Bool?
 
-  /// Applies the attention flags to the model's decoding mode (what search uses); flags not given
-  /// keep the checkpoint's `decoding_temperature` and `hard_attention`.
-  func applyAttentionFlags(to model: Seq2Seq) {
-    if let attentionTemperature { model.decoding.temperature = Float(attentionTemperature) }
-    if let hardAttention { model.decoding.hard = hardAttention }
-  }
-
+  /// The search settings; attention flags not given keep the checkpoint's `decoding_temperature`
+  /// and `hard_attention` (`SearchOptions.attentionMode(for:)`).
   func options(nBest: Int = 1) -> SearchOptions {
     SearchOptions(
       beamSize: beamSize, nBest: nBest, lengthNormalization: lengthPenalty, alpha: alpha,
-      maxLengthRatio: maxLengthRatio, minLength: minLength)
+      maxLengthRatio: maxLengthRatio, minLength: minLength, attentionTemperature: attentionTemperature,
+      hardAttention: hardAttention)
   }
 
   func validate() throws {

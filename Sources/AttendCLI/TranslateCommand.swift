@@ -76,7 +76,6 @@ struct TranslateCommand: ParsableCommand {
     try reportingErrors {
       try BLAS.load()
       let loaded = try ModelCheckpoint.load(from: checkpoint)
-      search.applyAttentionFlags(to: loaded.model)
       let translator = Translator(loaded: loaded, options: search.options(nBest: nbest), replaceUnknown: replaceUnk)
       let heatmap = TerminalHeatmap(style: heatmapStyle ?? (isatty(STDOUT_FILENO) != 0 ? .color : .shade))
       var written: [String] = []

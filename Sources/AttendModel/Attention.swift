@@ -1,43 +1,26 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import AttendKernels
 
 // Shapes: B batch, S source length, T decoder steps, C encoder state width, Dq query width (the
 // decoder state, H), A attention size, n heads. Encoder rows are time-major: row j * B + b.
 
-/// How one decoder step turns scores into a context; set from the workspace's mode.
-public struct AttentionMode: Sendable, Equatable {
-  /// τ: scores are divided by it before normalising (τ → 0 sharpens, large τ flattens).
-  public var temperature: Float
-  /// Decoding only: the weights become one-hot on the most-attended position, so the context is
-  /// that single source state (per head).
-  public var hard: Bool
-
-  public init(temperature: Float = 1, hard: Bool = false) {
-    self.temperature = temperature
-    self.hard = hard
-  }
-}
-
-/// Attention over the encoder states h̄, composed from four independent choices:
+/// Attention over the encoder states h̄, composed from four independent parts:
 ///
-///     score      e_j = score(q, h̄_j) / τ          AttentionKind: additive (bahdanau, concat),
-///                                                  dot, general, scaled-dot
-///     normaliser α = softmax(e) or sparsemax(e)    over the window's real positions only
-///     window     global | local-m | local-p        local-p multiplies α by a Gaussian around p
-///     heads      n heads, each scoring on its slice of the query/key projections; head k's context
-///                is Σ_j α^k_j (W_V h̄_j)_k, and c = W_O [c^1; …; c^n]
+///     score      e_j = score(q, h̄_j) / τ          `AttentionScore`: AdditiveScore (bahdanau,
+///                                                  concat), DotScore (dot, scaled-dot), GeneralScore
+///     normaliser α = softmax(e) or sparsemax(e)    `WeightNormalizer`, over the window's positions
+///     window     global | local-m | local-p        `SourceWindow`; local-p multiplies α by a Gaussian
+///     heads      n slices of the score, values    `AttentionHeads`: c = W_O [c^1; …; c^n]
+///                W_V h̄, one context each
 ///
-/// with n = 1 meaning no W_V, W_O: c = Σ_j α_j h̄_j. Padding positions get weight exactly 0.
+/// Padding positions get weight exactly 0. The call shape is shared by every variant: keys (and
+/// values) are projected once per batch (`projectKeys`), then each step maps (query, projected
+/// query, lengths) to (context, weights). Queries come in two forms because additive and local-p
+/// scores need W q, which the decoder computes together with its recurrent product
+/// (`queryWeights` are declared right after the decoder's W_hh so the two are one matrix); dot
+/// and general read the raw decoder state. Which state is the query is the decoder order's
+/// choice (s_{i-1} or h_t), so every score runs in either order.
 ///
-/// The call shape is shared by every variant: keys (and values) are projected once per batch
-/// (`projectKeys`), then each step maps (query, projected query, lengths) to (context, weights).
-/// Queries come in two forms because additive and local-p scores need W q and the decoder computes
-/// that product together with its recurrent one (`queryWeights` are declared right after the
-/// decoder's W_hh so the two are one matrix); dot and general read the raw decoder state.
-///
-/// Parameters (names as in the PyTorch mirror, scripts/reference_model.py):
+/// Parameters (names as in the PyTorch mirror, scripts/reference_model.py), in declaration order:
 ///     attention.query.weight     W_a [A, Dq]     additive
 ///     attention.position.weight  W_p [A, Dq]     local-p
 ///     attention.key.weight       U_a [A, C]      additive;  W_a [Dq, C] general
@@ -47,22 +30,13 @@ public struct AttentionMode: Sendable, Equatable {
 ///     attention.output.weight    W_O [C, C]      n > 1
 public struct Attention {
   public let kind: AttentionKind
-  public let normalizer: AttentionNormalizer
-  public let window: AttentionWindow
-  public let heads: Int
-  /// D: half-width of a local window.
-  public let halfWidth: Int
+  let score: AttentionScore
+  let normalizer: WeightNormalizer
+  let window: SourceWindow
+  let heads: AttentionHeads
   public let querySize: Int
   public let contextSize: Int
   public let attentionSize: Int
-
-  public let queryWeight: ParameterID?
-  public let positionWeight: ParameterID?
-  public let keyWeight: ParameterID?
-  public let v: ParameterID?
-  public let positionV: ParameterID?
-  public let valueWeight: ParameterID?
-  public let outputWeight: ParameterID?
 
   /// Declares the parameters, query-side ones (W_a, W_p) first: the caller declares its W_hh just
   /// before, so [W_hh; W_a; W_p] is one matrix.
@@ -75,52 +49,37 @@ public struct Attention {
     precondition(kind != .dot && kind != .scaledDot || query == context, "dot scores need query width = context width")
     precondition((kind.isAdditive ? attention : query) % heads == 0 && context % heads == 0)
     self.kind = kind
-    self.normalizer = normalizer
-    self.window = window
-    self.heads = heads
-    self.halfWidth = halfWidth
     querySize = query
     contextSize = context
     attentionSize = attention
-    queryWeight = kind.isAdditive ? store.declare("\(name).query.weight", [attention, query]) : nil
-    positionWeight = window == .localP ? store.declare("\(name).position.weight", [attention, query]) : nil
-    switch kind {
-    case .bahdanau, .concat: keyWeight = store.declare("\(name).key.weight", [attention, context])
-    case .general: keyWeight = store.declare("\(name).key.weight", [query, context])
-    case .dot, .scaledDot: keyWeight = nil
+    var positionWeight: ParameterID?
+    score = makeScore(kind, store, name, query: query, context: context, attention: attention, heads: heads) {
+      // Local-p's W_p also reads the query: it joins the fused matrix right after the score's W_a.
+      if window == .localP { positionWeight = store.declare("\(name).position.weight", [attention, query]) }
     }
-    v = kind.isAdditive ? store.declare("\(name).v", [attention]) : nil
-    positionV = window == .localP ? store.declare("\(name).position.v", [attention]) : nil
-    valueWeight = heads > 1 ? store.declare("\(name).value.weight", [context, context]) : nil
-    outputWeight = heads > 1 ? store.declare("\(name).output.weight", [context, context]) : nil
+    self.window = SourceWindow(
+      kind: window, halfWidth: halfWidth, positionWeight: positionWeight,
+      positionV: window == .localP ? store.declare("\(name).position.v", [attention]) : nil, attentionSize: attention,
+      positionOffset: kind.isAdditive ? attention : 0)
+    self.heads = AttentionHeads(store, name, count: heads, context: context)
+    self.normalizer = normalizer.function
   }
 
   /// The query-side weights, in the order they follow the decoder's W_hh.
-  public var queryWeights: [ParameterID] { [queryWeight, positionWeight].compactMap { $0 } }
+  public var queryWeights: [ParameterID] { [score.queryWeight, window.positionWeight].compactMap { $0 } }
   /// Width of the projected query [W_a q | W_p q] the caller supplies (0 when none is needed).
   public var projectedQuerySize: Int { queryWeights.count * attentionSize }
-  /// Width of a key row: A (additive), Dq (general: W_a h̄), C (dot: the encoder states themselves).
-  public var keySize: Int { kind.isAdditive ? attentionSize : (kind == .general ? querySize : contextSize) }
-  var scoreHeadWidth: Int { (kind.isAdditive ? attentionSize : querySize) / heads }
-  var valueHeadWidth: Int { contextSize / heads }
-  var keysAreEncoderStates: Bool { keyWeight == nil }
-  var scoreScale: Float { kind == .scaledDot ? 1 / Float(scoreHeadWidth).squareRoot() : 1 }
-  /// Local-p's σ = D / 2 enters the Gaussian as 2σ² = D² / 2.
-  var twoSigmaSquared: Float { Float(halfWidth * halfWidth) / 2 }
+  /// Whether the score reads the raw query (dot, scaled-dot, general), whose gradient `backward`
+  /// writes to dQuery.
+  public var readsRawQuery: Bool { score.readsRawQuery }
+  public var keyWeight: ParameterID? { score.keyWeight }
+  public var v: ParameterID? { score.v }
 
   /// Everything but the query-side weights (see `initializeQuerySide`).
   public func initialize(_ store: ParameterStore, scheme: InitScheme, range: Float, rng: inout RandomGenerator) {
-    if let keyWeight {
-      let shape = store[keyWeight].shape
-      Initialization.fill(store.value(keyWeight), rows: shape[0], columns: shape[1], scheme: scheme, range: range, rng: &rng)
-    }
-    for vector in [v, positionV].compactMap({ $0 }) {
-      Initialization.fill(store.value(vector), rows: 1, columns: attentionSize, scheme: scheme, range: range, rng: &rng)
-    }
-    for matrix in [valueWeight, outputWeight].compactMap({ $0 }) {
-      Initialization.fill(
-        store.value(matrix), rows: contextSize, columns: contextSize, scheme: scheme, range: range, rng: &rng)
-    }
+    score.initialize(store, scheme: scheme, range: range, rng: &rng)
+    window.initialize(store, scheme: scheme, range: range, rng: &rng)
+    heads.initialize(store, scheme: scheme, range: range, rng: &rng)
   }
 
   /// W_a and W_p (drawn after the decoder's GRU weights, which keeps the original Bahdanau model's
@@ -155,8 +114,8 @@ public struct Attention {
 
     func prepare(_ att: Attention, batch b: Int, sourceLength s: Int, steps t: Int, keepsEveryStep: Bool = true) {
       self.keepsEveryStep = keepsEveryStep
-      let (c, a, n) = (att.contextSize, att.attentionSize, att.heads)
-      let keyCount = att.keysAreEncoderStates ? 0 : s * b * att.keySize
+      let (c, a, n) = (att.contextSize, att.attentionSize, att.heads.count)
+      let keyCount = att.score.keyWeight == nil ? 0 : s * b * att.score.keySize
       keys.resize(keyCount)
       dKeys.resize(keyCount)
       values.resize(n > 1 ? s * b * c : 0)
@@ -166,27 +125,18 @@ public struct Attention {
       pre.resize(att.kind.isAdditive ? (keepsEveryStep ? t : 1) * s * b * a : 0)
       align.resize(t * b * n * s)
       weights.resize(t * b * n * s)
-      position.resize(att.window == .localP ? t * b : 0)
-      positionPre.resize(att.window == .localP ? t * b * a : 0)
+      position.resize(att.window.kind == .localP ? t * b : 0)
+      positionPre.resize(att.window.kind == .localP ? t * b * a : 0)
       scratch.resize(max(s, 1))
     }
   }
 
   // MARK: Keys and values, once per batch
 
-  /// keys [S*B, keySize] = h̄ K^T (K = U_a or W_a); values [S*B, C] = h̄ W_V^T (n > 1).
+  /// keys [S*B, keySize] = h̄ Kᵀ (K = U_a or W_a); values [S*B, C] = h̄ W_Vᵀ (n > 1).
   public func projectKeys(_ store: ParameterStore, _ act: Activations, rows n: Int, encoder: UnsafePointer<Float>) {
-    let c = contextSize
-    if let keyWeight {
-      BLAS.gemm(
-        transB: true, m: n, n: keySize, k: c, a: encoder, lda: c, b: store.value(keyWeight), ldb: c, beta: 0,
-        c: act.keys.pointer, ldc: keySize)
-    }
-    if let valueWeight {
-      BLAS.gemm(
-        transB: true, m: n, n: c, k: c, a: encoder, lda: c, b: store.value(valueWeight), ldb: c, beta: 0,
-        c: act.values.pointer, ldc: c)
-    }
+    score.projectKeys(store, act, rows: n, encoder: encoder, context: contextSize)
+    heads.projectValues(store, act, rows: n, encoder: encoder)
   }
 
   /// Zeroes the key and value gradients before the first (that is, last) step's backward.
@@ -196,67 +146,17 @@ public struct Attention {
     act.dValues.zero()
   }
 
-  /// After every step's backward: dK += dKeys^T h̄, dW_V += dValues^T h̄, dW_O += dC^T mixed, and
-  /// their part of ∂L/∂h̄. dContexts: [T*B, C] every step's ∂L/∂c, rows `lddc` apart.
+  /// After every step's backward, the backward of `projectKeys` and of the heads' W_O: their
+  /// weight gradients and their part of ∂L/∂h̄. dContexts: [T*B, C] every step's ∂L/∂c, rows
+  /// `lddc` apart.
   public func finishBackward(
     _ store: ParameterStore, _ act: Activations, encoderRows n: Int, encoder: UnsafePointer<Float>,
     dEncoder: UnsafeMutablePointer<Float>, decoderRows r: Int, dContexts: UnsafePointer<Float>, lddc: Int
   ) {
-    let c = contextSize
-    if let keyWeight {
-      BLAS.gemm(
-        transA: true, m: keySize, n: c, k: n, a: act.dKeys.pointer, lda: keySize, b: encoder, ldb: c, beta: 1,
-        c: store.gradient(keyWeight), ldc: c)
-      BLAS.gemm(
-        m: n, n: c, k: keySize, a: act.dKeys.pointer, lda: keySize, b: store.value(keyWeight), ldb: c, beta: 1,
-        c: dEncoder, ldc: c)
-    }
-    if let valueWeight, let outputWeight {
-      BLAS.gemm(
-        transA: true, m: c, n: c, k: r, a: dContexts, lda: lddc, b: act.mixed.pointer, ldb: c, beta: 1,
-        c: store.gradient(outputWeight), ldc: c)
-      BLAS.gemm(
-        transA: true, m: c, n: c, k: n, a: act.dValues.pointer, lda: c, b: encoder, ldb: c, beta: 1,
-        c: store.gradient(valueWeight), ldc: c)
-      BLAS.gemm(
-        m: n, n: c, k: c, a: act.dValues.pointer, lda: c, b: store.value(valueWeight), ldb: c, beta: 1,
-        c: dEncoder, ldc: c)
-    }
-  }
-
-  // MARK: Windows
-
-  /// Positions lo..<hi within D of `centre`, clipped to the sentence (never empty: the centre is
-  /// a position of the sentence).
-  @inline(__always)
-  func bounds(centre: Float, length: Int) -> (Int, Int) {
-    let d = Float(halfWidth)
-    let lo = max(0, Int((centre - d).rounded(.up)))
-    let hi = min(length, Int((centre + d).rounded(.down)) + 1)
-    return (lo, hi)
-  }
-
-  /// The window of decoder row `row` (step i) of a sentence of `length`: (lo, hi, centre). For
-  /// local-p, `act.position` must hold the row's σ (forward computes it first).
-  @inline(__always)
-  func windowOf(_ act: Activations, step i: Int, row: Int, length len: Int) -> (Int, Int, Float) {
-    switch window {
-    case .global: return (0, len, 0)
-    case .localM:
-      let centre = Float(min(i, len - 1))
-      let (lo, hi) = bounds(centre: centre, length: len)
-      return (lo, hi, centre)
-    case .localP:
-      let centre = Float(len - 1) * act.position[row]
-      let (lo, hi) = bounds(centre: centre, length: len)
-      return (lo, hi, centre)
-    }
-  }
-
-  @inline(__always)
-  func gaussian(_ j: Int, centre: Float) -> Float {
-    let d = Float(j) - centre
-    return expf(-d * d / twoSigmaSquared)
+    score.projectKeysBackward(store, act, rows: n, encoder: encoder, context: contextSize, dEncoder: dEncoder)
+    heads.finishBackward(
+      store, act, encoderRows: n, encoder: encoder, dEncoder: dEncoder, decoderRows: r, dContexts: dContexts,
+      lddc: lddc)
   }
 
   // MARK: One decoder step
@@ -272,66 +172,33 @@ public struct Attention {
     projected: UnsafePointer<Float>, ldp: Int, encoder: UnsafePointer<Float>,
     context: UnsafeMutablePointer<Float>, ldc: Int, report: UnsafeMutablePointer<Float>, mode: AttentionMode
   ) {
-    let (n, dh, vh, c, a) = (heads, scoreHeadWidth, valueHeadWidth, contextSize, attentionSize)
+    let (n, vh, c) = (heads.count, heads.valueWidth, contextSize)
     let invT = 1 / mode.temperature
-    let keys = keysAreEncoderStates ? encoder : UnsafePointer(act.keys.pointer)
-    let ldk = keySize
+    let keys = score.keyWeight == nil ? encoder : UnsafePointer(act.keys.pointer)
     let values = n == 1 ? encoder : UnsafePointer(act.values.pointer)
     let (out, ldo) = n == 1 ? (context, ldc) : (act.mixed.pointer + i * b * c, c)
-    let separateWeights = window == .localP || mode.hard
-    let vp = v.map { UnsafePointer(store.value($0)) }
+    let separateWeights = window.reweights || mode.hard
     for bi in 0..<b {
       let len = Int(lengths[bi])
       let row = i * b + bi
-      if window == .localP {
-        // p = (len − 1) σ(v_p · tanh(W_p q))
-        let pq = projected + bi * ldp + (kind.isAdditive ? a : 0)
-        let t = act.positionPre.pointer + row * a
-        VectorMath.tanh(pq, t, count: a)
-        let x = VectorMath.dot(t, store.value(positionV!), count: a)
-        act.position[row] = 1 / (1 + expf(-x))
-      }
-      let (lo, hi, centre) = windowOf(act, step: i, row: row, length: len)
+      if window.kind == .localP { window.predictPosition(store, act, row: row, projected: projected + bi * ldp) }
+      let (lo, hi, centre) = window.range(act, step: i, row: row, length: len)
       let rep = report + bi * s
       if n > 1 { rep.update(repeating: 0, count: s) }
       for k in 0..<n {
+        let site = ScoreSite(step: i, sentence: bi, batch: b, sourceLength: s, head: k, lo: lo, hi: hi)
         let alpha = act.align.pointer + (row * n + k) * s
-        if let vp {
-          // e_j = v_k · tanh((W_a q)_k + (U_a h̄_j)_k)
-          let q = projected + bi * ldp + k * dh, vk = vp + k * dh
-          for j in lo..<hi {
-            let key = keys + (j * b + bi) * ldk + k * dh
-            let p = act.pre.pointer + (act.preStep(i) * s * b + j * b + bi) * a + k * dh
-            var acc = Float16x()
-            var x = 0
-            while x < dh {
-              let w = min(16, dh - x)
-              let t = VectorMath.tanh(VectorMath.load(q + x, count: w) + VectorMath.load(key + x, count: w))
-              VectorMath.store(t, p + x, count: w)
-              acc += t * VectorMath.load(vk + x, count: w)
-              x += 16
-            }
-            alpha[j] = acc.sum() * invT
-          }
-        } else {
-          // e_j = q_k · (K h̄_j)_k, scaled by 1/√d for scaled-dot
-          let q = query + bi * ldq + k * dh
-          let f = scoreScale * invT
-          for j in lo..<hi { alpha[j] = VectorMath.dot(q, keys + (j * b + bi) * ldk + k * dh, count: dh) * f }
-        }
-        switch normalizer {
-        case .softmax: Normalizers.softmax(alpha, lo: lo, hi: hi)
-        case .sparsemax: Normalizers.sparsemax(alpha, lo: lo, hi: hi, scratch: act.scratch.pointer)
-        }
+        score.scores(
+          store, act, site, query: query + bi * ldq, projected: projected + bi * ldp, keys: keys, invT: invT,
+          into: alpha)
+        normalizer.normalize(alpha, lo: lo, hi: hi, scratch: act.scratch.pointer)
         for j in 0..<lo { alpha[j] = 0 }
         for j in hi..<s { alpha[j] = 0 }
         var w = alpha
         if separateWeights {
           w = act.weights.pointer + (row * n + k) * s
           w.update(from: alpha, count: s)
-          if window == .localP {
-            for j in lo..<hi { w[j] *= gaussian(j, centre: centre) }
-          }
+          if window.reweights { window.reweight(w, lo: lo, hi: hi, centre: centre) }
           if mode.hard {
             var best = lo
             for j in lo..<hi where w[j] > w[best] { best = j }
@@ -352,12 +219,7 @@ public struct Attention {
         }
       }
     }
-    if let outputWeight {
-      // c = W_O [c_1; …; c_n]
-      BLAS.gemm(
-        transB: true, m: b, n: c, k: c, a: act.mixed.pointer + i * b * c, lda: c, b: store.value(outputWeight),
-        ldb: c, beta: 0, c: context, ldc: ldc)
-    }
+    heads.combine(store, act, step: i, batch: b, context: context, ldc: ldc)
   }
 
   /// Backward of step i's `forward` (same query, projected and encoder). Writes ∂L/∂query
@@ -372,34 +234,24 @@ public struct Attention {
     dProjected: UnsafeMutablePointer<Float>, lddp: Int, dEncoder: UnsafeMutablePointer<Float>,
     temperature: Float
   ) {
-    let (n, dh, vh, c, a) = (heads, scoreHeadWidth, valueHeadWidth, contextSize, attentionSize)
+    let (n, vh, c) = (heads.count, heads.valueWidth, contextSize)
     let invT = 1 / temperature
-    let keys = keysAreEncoderStates ? encoder : UnsafePointer(act.keys.pointer)
-    let dKeys = keysAreEncoderStates ? dEncoder : act.dKeys.pointer
-    let ldk = keySize
+    let keys = score.keyWeight == nil ? encoder : UnsafePointer(act.keys.pointer)
+    let dKeys = score.keyWeight == nil ? dEncoder : act.dKeys.pointer
     let values = n == 1 ? encoder : UnsafePointer(act.values.pointer)
     let dValues = n == 1 ? dEncoder : act.dValues.pointer
-    var (dOut, lddo) = (dContext, lddc)
-    if let outputWeight {
-      // c = W_O m  →  dm = dc W_O
-      BLAS.gemm(
-        m: b, n: c, k: c, a: dContext, lda: lddc, b: store.value(outputWeight), ldb: c, beta: 0,
-        c: act.dMixed.pointer, ldc: c)
-      (dOut, lddo) = (UnsafePointer(act.dMixed.pointer), c)
-    }
+    let (dOut, lddo) = heads.combineBackward(store, act, batch: b, dContext: dContext, lddc: lddc)
     let dAlpha = act.scratch.pointer
-    let vp = v.map { UnsafePointer(store.value($0)) }
-    let dv = v.map { store.gradient($0) }
     for bi in 0..<b {
       let len = Int(lengths[bi])
       let row = i * b + bi
-      let (lo, hi, centre) = windowOf(act, step: i, row: row, length: len)
+      let (lo, hi, centre) = window.range(act, step: i, row: row, length: len)
       if projectedQuerySize > 0 { (dProjected + bi * lddp).update(repeating: 0, count: projectedQuerySize) }
-      if vp == nil { (dQuery + bi * lddq).update(repeating: 0, count: querySize) }
+      if score.readsRawQuery { (dQuery + bi * lddq).update(repeating: 0, count: querySize) }
       var dCentre: Float = 0
       for k in 0..<n {
         let alpha = act.align.pointer + (row * n + k) * s
-        let w = window == .localP ? act.weights.pointer + (row * n + k) * s : alpha
+        let w = window.reweights ? act.weights.pointer + (row * n + k) * s : alpha
         let dc = dOut + bi * lddo + k * vh
         // c_k = Σ_j w_j v_j  →  dw_j = dc_k · v_j,  dv_j += w_j dc_k
         for j in lo..<hi {
@@ -407,59 +259,18 @@ public struct Attention {
           dAlpha[j] = VectorMath.dot(dc, values + valueRow, count: vh)
           if w[j] != 0 { VectorMath.axpy(w[j], dc, dValues + valueRow, count: vh) }
         }
-        if window == .localP {
-          // w_j = α_j g_j(p),  ∂g_j/∂p = g_j (j − p) / σ²
-          for j in lo..<hi {
-            let g = gaussian(j, centre: centre)
-            dCentre += dAlpha[j] * alpha[j] * g * 2 * (Float(j) - centre) / twoSigmaSquared
-            dAlpha[j] *= g
-          }
+        if window.reweights {
+          window.reweightBackward(alpha: alpha, dWeights: dAlpha, lo: lo, hi: hi, centre: centre, dCentre: &dCentre)
         }
-        switch normalizer {
-        case .softmax: Normalizers.softmaxBackward(alpha, dAlpha, lo: lo, hi: hi)
-        case .sparsemax: Normalizers.sparsemaxBackward(alpha, dAlpha, lo: lo, hi: hi)
-        }
-        if let vp, let dv {
-          // e_j = v_k · t_j / τ, t_j = tanh(q_k + key_j)
-          let dq = dProjected + bi * lddp + k * dh
-          let vk = vp + k * dh, dvk = dv + k * dh
-          for j in lo..<hi {
-            let de = dAlpha[j] * invT
-            let p = act.pre.pointer + (act.preStep(i) * s * b + j * b + bi) * a + k * dh
-            let dk = dKeys + (j * b + bi) * ldk + k * dh
-            var x = 0
-            while x < dh {
-              let w = min(16, dh - x)
-              let t = VectorMath.load(p + x, count: w)
-              let dpre = de * VectorMath.load(vk + x, count: w) * (1 - t * t)
-              VectorMath.store(VectorMath.load(dvk + x, count: w) + de * t, dvk + x, count: w)
-              VectorMath.store(VectorMath.load(dq + x, count: w) + dpre, dq + x, count: w)
-              VectorMath.store(VectorMath.load(dk + x, count: w) + dpre, dk + x, count: w)
-              x += 16
-            }
-          }
-        } else {
-          // e_j = f q_k · key_j  →  dq_k += f de_j key_j,  dkey_j += f de_j q_k
-          let q = query + bi * ldq + k * dh, dq = dQuery + bi * lddq + k * dh
-          let f = scoreScale * invT
-          for j in lo..<hi {
-            let de = dAlpha[j] * f
-            if de == 0 { continue }
-            let keyRow = (j * b + bi) * ldk + k * dh
-            VectorMath.axpy(de, keys + keyRow, dq, count: dh)
-            VectorMath.axpy(de, q, dKeys + keyRow, count: dh)
-          }
-        }
+        normalizer.backward(alpha, dAlpha, lo: lo, hi: hi)
+        let site = ScoreSite(step: i, sentence: bi, batch: b, sourceLength: s, head: k, lo: lo, hi: hi)
+        score.scoresBackward(
+          store, act, site, query: query + bi * ldq, keys: keys, dScores: dAlpha, invT: invT,
+          dQuery: dQuery + bi * lddq, dProjected: dProjected + bi * lddp, dKeys: dKeys)
       }
-      if window == .localP, let positionV {
-        // p = (len − 1) σ(x), x = v_p · t, t = tanh(W_p q)
-        let sigma = act.position[row]
-        let dx = dCentre * Float(len - 1) * sigma * (1 - sigma)
-        let t = act.positionPre.pointer + row * a
-        VectorMath.axpy(dx, t, store.gradient(positionV), count: a)
-        let vpp = store.value(positionV)
-        let dpq = dProjected + bi * lddp + (kind.isAdditive ? a : 0)
-        for x in 0..<a { dpq[x] = dx * vpp[x] * (1 - t[x] * t[x]) }
+      if window.kind == .localP {
+        window.predictPositionBackward(
+          store, act, row: row, length: len, dCentre: dCentre, dProjected: dProjected + bi * lddp)
       }
     }
   }

@@ -1,17 +1,7 @@
 import AttendKernels
 
-/// The parameters of one decoder GRU layer (a torch.nn.GRUCell: gate order r, z, n). Layer 0 is
-/// `decoder.rnn.*`, layer l ≥ 1 `decoder.rnn_l<l>.*`, matching the PyTorch mirror; the decoder
-/// runs its layers one step at a time because attention sits between steps.
-public struct DecoderLayer {
-  public let weightIH: ParameterID  // [3H, in]
-  public let weightHH: ParameterID  // [3H, H]
-  public let biasIH: ParameterID  // [3H]
-  public let biasHH: ParameterID  // [3H]
-  public let inputSize: Int
-
-  static func name(layer l: Int) -> String { l == 0 ? "decoder.rnn" : "decoder.rnn_l\(l)" }
-
+/// One decoder GRU layer's per-step buffers (its parameters: a `GRU` in `DecoderStack`).
+enum DecoderLayer {
   /// Activations of one layer over all decoder steps. The top layer's states live in the
   /// workspace's Z rows and its recurrent projection in G (fused with the attention query).
   final class Activations {

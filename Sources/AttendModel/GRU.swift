@@ -16,12 +16,15 @@ public struct GRU {
   public let reverse: Bool
 
   /// Parameter names follow torch.nn.GRU: `<name>.weight_ih_l0[_reverse]` and so on.
+  /// `afterWeightHH` declares whatever must follow W_hh in the store (the decoder's attention
+  /// query weights, so that [W_hh; W_a; W_p] is one matrix).
   public init(
     _ store: ParameterStore, _ name: String, suffix: String, input: Int, hidden: Int,
-    reverse: Bool
+    reverse: Bool, afterWeightHH: () -> Void = {}
   ) {
     weightIH = store.declare("\(name).weight_ih\(suffix)", [3 * hidden, input])
     weightHH = store.declare("\(name).weight_hh\(suffix)", [3 * hidden, hidden])
+    afterWeightHH()
     biasIH = store.declare("\(name).bias_ih\(suffix)", [3 * hidden])
     biasHH = store.declare("\(name).bias_hh\(suffix)", [3 * hidden])
     inputSize = input

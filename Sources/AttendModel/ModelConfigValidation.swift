@@ -25,10 +25,13 @@ extension ModelConfig {
     guard found.isEmpty else { return found }
 
     if (attention == .dot || attention == .scaledDot) && c != h {
+      // The query is the decoder state in either order: s_{i-1} (Bahdanau) or h_t (Luong).
+      let query = decoder == .bahdanau ? "s_{i-1}" : "h_t"
       problem(
         "attention",
-        "'\(attention.rawValue)' scores h_t · h̄_s, so the encoder states must be as wide as the decoder state, "
-          + "but \(widths); set bidirectional: false, or use general or concat (they project the states)")
+        "'\(attention.rawValue)' scores \(query) · h̄_s (decoder: \(decoder.rawValue)), so the encoder states "
+          + "must be as wide as the decoder state, but \(widths); set bidirectional: false, or use general or "
+          + "concat (they project the states)")
     }
     if decoderInit == .last && c != h {
       problem(
@@ -50,25 +53,18 @@ extension ModelConfig {
           "\(attentionHeads) heads must divide the encoder state width (\(c)); choose a divisor of \(c)")
       }
     }
-    if tieEmbeddings && attention.order == .luong && h != embeddingSize {
+    if tieEmbeddings && decoder == .luong && h != embeddingSize {
       problem(
         "tie_embeddings",
         "the Luong decoder's output layer reads h̃_t (hidden_size = \(h) wide) but the target embeddings are "
           + "embedding_size = \(embeddingSize) wide; make them equal or set tie_embeddings: false")
     }
-    if explicitKeys.contains("input_feeding") && attention.order != .luong {
+    if explicitKeys.contains("input_feeding") && decoder != .luong {
       problem(
         "input_feeding",
-        "input feeding belongs to Luong's decoder (attention: dot, general, concat or scaled-dot); "
-          + "with attention: \(attention.rawValue) the context already enters the GRU; remove input_feeding")
-    }
-    // Until the decoders become their own types (issue 13, items 1–2), the order follows the
-    // attention kind; a written `decoder` that asks for the other order cannot be honoured yet.
-    if decoderChoice != nil && decoder != attention.order {
-      problem(
-        "decoder",
-        "attention: \(attention.rawValue) runs in the \(attention.order.rawValue) order in this build; "
-          + "set decoder: \(attention.order.rawValue) or remove decoder")
+        "input feeding belongs to Luong's decoder order (decoder: luong, the default for attention: dot, "
+          + "general, concat or scaled-dot); in Bahdanau's order (attention: \(attention.rawValue), decoder: "
+          + "bahdanau) the context already enters the GRU; remove input_feeding or set decoder: luong")
     }
     if explicitKeys.contains("window_half_width") && attentionWindow == .global {
       problem(

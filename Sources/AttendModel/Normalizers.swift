@@ -75,3 +75,39 @@ public enum Normalizers {
     for j in lo..<hi { d[j] = alpha[j] > 0 ? d[j] - mean : 0 }
   }
 }
+
+/// A normaliser as a value, what `Attention` holds for its `attention_normalizer`: scores of one
+/// row's window lo..<hi become weights in place, and back.
+protocol WeightNormalizer {
+  func normalize(_ z: UnsafeMutablePointer<Float>, lo: Int, hi: Int, scratch: UnsafeMutablePointer<Float>)
+  /// Given α and ∂L/∂α (in `d`), writes ∂L/∂z into `d`.
+  func backward(_ alpha: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, lo: Int, hi: Int)
+}
+
+struct SoftmaxNormalizer: WeightNormalizer {
+  func normalize(_ z: UnsafeMutablePointer<Float>, lo: Int, hi: Int, scratch: UnsafeMutablePointer<Float>) {
+    Normalizers.softmax(z, lo: lo, hi: hi)
+  }
+  func backward(_ alpha: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, lo: Int, hi: Int) {
+    Normalizers.softmaxBackward(alpha, d, lo: lo, hi: hi)
+  }
+}
+
+struct SparsemaxNormalizer: WeightNormalizer {
+  func normalize(_ z: UnsafeMutablePointer<Float>, lo: Int, hi: Int, scratch: UnsafeMutablePointer<Float>) {
+    Normalizers.sparsemax(z, lo: lo, hi: hi, scratch: scratch)
+  }
+  func backward(_ alpha: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, lo: Int, hi: Int) {
+    Normalizers.sparsemaxBackward(alpha, d, lo: lo, hi: hi)
+  }
+}
+
+extension AttentionNormalizer {
+  /// The normaliser this choice names.
+  var function: WeightNormalizer {
+    switch self {
+    case .softmax: return SoftmaxNormalizer()
+    case .sparsemax: return SparsemaxNormalizer()
+    }
+  }
+}

@@ -72,6 +72,18 @@ public enum SoftmaxCrossEntropy {
     }
   }
 
+  /// The index of the largest of `count` logits (the lowest index on ties): greedy prediction.
+  @inlinable
+  public static func argmax(_ row: UnsafePointer<Float>, count: Int) -> Int32 {
+    var best = 0
+    var bestValue = row[0]
+    for k in 1..<count where row[k] > bestValue {
+      best = k
+      bestValue = row[k]
+    }
+    return Int32(best)
+  }
+
   /// log Σ exp(x) and max(x). With `exponentiate`, x is replaced by exp(x − max).
   @inlinable
   public static func logSumExp(

@@ -1,13 +1,15 @@
 import AttendData
 import AttendKernels
 
-/// What a forward pass is for; it decides dropout and the attention mode.
+/// What a forward pass is for; it decides dropout and the default attention mode
+/// (`ModelConfig.attentionMode(for:)`).
 public enum ForwardMode: Sendable {
   /// Training: dropout on (masks drawn from the training generator), training temperature τ.
   case training
   /// Teacher-forced loss without gradients (dev loss): no dropout, training temperature.
   case scoring
-  /// Search: no dropout, the model's `decoding` attention mode (temperature, hard attention).
+  /// Search: no dropout, the attention mode the search passes in (temperature, hard attention;
+  /// by default the config's decoding settings).
   case decoding
 }
 
@@ -20,6 +22,8 @@ public final class Workspace {
   /// Set by `prepare`: `.decoding` unless asked (what search needs); the model's training and
   /// scoring passes ask for theirs.
   public internal(set) var mode: ForwardMode = .decoding
+  /// How this pass's attention turns scores into a context; forward and backward both read it.
+  public private(set) var attentionMode = AttentionMode()
   var sourceTokens: [Int32] = []
   var sourceLengths: [Int32] = []
   /// [T*B] decoder input tokens actually fed (teacher forcing may replace some).
@@ -69,12 +73,16 @@ public final class Workspace {
     decoderInputs[i * batch + b] = token
   }
 
-  /// Sizes the buffers for a batch and `decoderSteps` decoder steps; decoder inputs are the
-  /// batch's teacher-forced inputs when they cover that many steps, `<s>` then padding otherwise.
-  /// Sizes every buffer for `batch` and `t` decoder steps. Only `.training` keeps what backward
-  /// needs of every step (the additive attention's tanh features); the other modes reuse one
-  /// step's room, which is most of an evaluation's memory otherwise.
-  public func prepare(batch: Batch, model m: Seq2Seq, decoderSteps t: Int, mode: ForwardMode = .decoding) {
+  /// Sizes every buffer for `batch` and `t` decoder steps; decoder inputs are the batch's
+  /// teacher-forced inputs when they cover that many steps, `<s>` then padding otherwise. Only
+  /// `.training` keeps what backward needs of every step (the additive attention's tanh
+  /// features); the other modes reuse one step's room, which is most of an evaluation's memory
+  /// otherwise. `attention` is the pass's attention mode; nil takes the config's for `mode`
+  /// (`ModelConfig.attentionMode(for:)`).
+  public func prepare(
+    batch: Batch, model m: Seq2Seq, decoderSteps t: Int, mode: ForwardMode = .decoding,
+    attention given: AttentionMode? = nil
+  ) {
     let (b, s) = (batch.size, batch.sourceLength)
     self.batch = b
     sourceLength = s
@@ -88,6 +96,7 @@ public final class Workspace {
       for bi in 0..<b { decoderInputs[bi] = SpecialToken.bos }
     }
     self.mode = mode
+    attentionMode = given ?? m.config.attentionMode(for: mode)
     stepRing = mode == .decoding
     // Step blocks of the per-step buffers: T, or the ring's two.
     let kept = stepRing ? 2 : t
@@ -96,8 +105,8 @@ public final class Workspace {
     let dropout = m.config.dropout > 0
     encoder.prepare(m.encoder, batch: b, sourceLength: s, lengths: batch.sourceLengths, dropout: dropout)
     attention.prepare(m.attention, batch: b, sourceLength: s, steps: t, keepsEveryStep: mode == .training)
-    while layers.count < m.layers.count { layers.append(DecoderLayer.Activations()) }
-    if layers.count > m.layers.count { layers.removeLast(layers.count - m.layers.count) }
+    while layers.count < m.layerCount { layers.append(DecoderLayer.Activations()) }
+    if layers.count > m.layerCount { layers.removeLast(layers.count - m.layerCount) }
     for (l, layer) in layers.enumerated() {
       layer.prepare(layer: l, top: l == m.top, batch: b, steps: kept, hidden: h, masked: dropout)
     }

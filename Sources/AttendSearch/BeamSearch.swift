@@ -24,7 +24,8 @@ public enum BeamSearch {
   public static func translate(
     _ model: Seq2Seq, sources: [[Int32]], options: SearchOptions, workspace: Workspace = Workspace()
   ) -> [[Translation]] {
-    search(Seq2SeqStepDecoder(model: model, workspace: workspace), sources: sources, options: options)
+    let decoder = Seq2SeqStepDecoder(model: model, workspace: workspace, attention: options.attentionMode(for: model.config))
+    return search(decoder, sources: sources, options: options)
   }
 
   /// One finished hypothesis: where its last row was, to be traced back through the history.

@@ -22,9 +22,9 @@ public enum Decoding {
       // Greedy is beam search with K = 1 (a test pins that), minus the bookkeeping; it has no
       // minimum length.
       if options.beamSize == 1 && options.minLength == 0 {
-        out = GreedySearch.translate(
-          model, sources: chunkSources, maxLengthRatio: options.maxLengthRatio, workspace: workspace
-        ).map { [$0] }
+        let decoder = Seq2SeqStepDecoder(
+          model: model, workspace: workspace, attention: options.attentionMode(for: model.config))
+        out = GreedySearch.search(decoder, sources: chunkSources, maxLengthRatio: options.maxLengthRatio).map { [$0] }
       } else {
         out = BeamSearch.translate(model, sources: chunkSources, options: options, workspace: workspace)
       }

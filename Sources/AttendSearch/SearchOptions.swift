@@ -1,3 +1,4 @@
+import AttendModel
 import Foundation
 
 /// How finished hypotheses of different lengths are compared.
@@ -26,10 +27,15 @@ public struct SearchOptions: Equatable, Sendable {
   public var maxLengthRatio: Double
   /// `</s>` is not allowed before this many tokens.
   public var minLength: Int
+  /// τ of the attention while decoding; nil: the model's `decoding_temperature`.
+  public var attentionTemperature: Double?
+  /// Hard attention while decoding; nil: the model's `hard_attention`.
+  public var hardAttention: Bool?
 
   public init(
     beamSize: Int = 1, nBest: Int = 1, lengthNormalization: LengthNormalization = .none,
-    alpha: Double = 0.6, maxLengthRatio: Double = 2, minLength: Int = 0
+    alpha: Double = 0.6, maxLengthRatio: Double = 2, minLength: Int = 0, attentionTemperature: Double? = nil,
+    hardAttention: Bool? = nil
   ) {
     self.beamSize = beamSize
     self.nBest = nBest
@@ -37,6 +43,18 @@ public struct SearchOptions: Equatable, Sendable {
     self.alpha = alpha
     self.maxLengthRatio = maxLengthRatio
     self.minLength = minLength
+    self.attentionTemperature = attentionTemperature
+    self.hardAttention = hardAttention
+  }
+
+  /// The attention mode decoding a `config` model runs with: these options' settings where given,
+  /// the model's decoding settings otherwise. Search passes it into the decoder's workspace; the
+  /// model keeps no decoding state.
+  public func attentionMode(for config: ModelConfig) -> AttentionMode {
+    var mode = config.attentionMode(for: .decoding)
+    if let attentionTemperature { mode.temperature = Float(attentionTemperature) }
+    if let hardAttention { mode.hard = hardAttention }
+    return mode
   }
 
   /// Greedy decoding with the given length limit.
@@ -58,6 +76,9 @@ public struct SearchOptions: Equatable, Sendable {
     }
     if minLength < 0 { problems.append("the minimum length must be at least 0, got \(minLength)") }
     if !(alpha >= 0) || !alpha.isFinite { problems.append("alpha must be a number ≥ 0, got \(alpha)") }
+    if let t = attentionTemperature, !(t > 0) || !t.isFinite {
+      problems.append("the attention temperature must be a number > 0, got \(t)")
+    }
     return problems
   }
 

@@ -4,9 +4,10 @@ import AttendModel
 // Shapes: B sentences, K beam size, R = B·K decoder rows (row b·K + k is hypothesis k of sentence
 // b), S padded source length, V target vocabulary.
 
-/// What beam search needs from a model: R decoder rows advanced one step at a time, and a way to
-/// let rows continue from other rows' states. Seq2Seq implements it (`Seq2SeqStepDecoder`); tests
-/// implement it with hand-built distributions to pin the search itself.
+/// What search needs from a model: R decoder rows advanced one step at a time, and a way to let
+/// rows continue from other rows' states (beam search; greedy search uses one row per sentence and
+/// never reorders). Seq2Seq implements it (`Seq2SeqStepDecoder`); tests implement it with
+/// hand-built distributions to pin the search itself.
 public protocol StepDecoder: AnyObject {
   /// V.
   var vocabularySize: Int { get }
@@ -25,17 +26,23 @@ public protocol StepDecoder: AnyObject {
 }
 
 /// A Seq2Seq model as a `StepDecoder`: each source is encoded K times, once per beam row, so every
-/// row has its own encoder states and the model's batched step runs R rows unchanged. (Encoding is
+/// row has its own encoder states and the model's batched step runs R rows unchanged. Every step
+/// runs with the attention mode given at construction (the search's temperature and hard
+/// attention); the model itself keeps no decoding state. (Encoding is
 /// a small part of decoding: S encoder steps against up to 2S + 5 decoder steps with attention and
 /// a V-wide output layer each.)
 public final class Seq2SeqStepDecoder: StepDecoder {
   public let model: Seq2Seq
   public let workspace: Workspace
+  /// The attention mode of every step (temperature, hard attention).
+  public let attention: AttentionMode
   private var rows = 0
 
-  public init(model: Seq2Seq, workspace: Workspace = Workspace()) {
+  /// `attention` nil: the model's decoding settings.
+  public init(model: Seq2Seq, workspace: Workspace = Workspace(), attention: AttentionMode? = nil) {
     self.model = model
     self.workspace = workspace
+    self.attention = attention ?? model.config.attentionMode(for: .decoding)
   }
 
   public var vocabularySize: Int { model.targetVocabularySize }
@@ -44,7 +51,7 @@ public final class Seq2SeqStepDecoder: StepDecoder {
     let repeated = sources.flatMap { Array(repeating: $0, count: beamSize) }
     let batch = Batch.make(sources: repeated, targets: repeated.map { _ in [] })
     rows = repeated.count
-    workspace.prepare(batch: batch, model: model, decoderSteps: steps)
+    workspace.prepare(batch: batch, model: model, decoderSteps: steps, attention: attention)
     model.encode(workspace)
   }
 

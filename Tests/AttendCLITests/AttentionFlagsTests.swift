@@ -1,4 +1,5 @@
 import AttendModel
+import AttendSearch
 import XCTest
 
 @testable import AttendCLI
@@ -24,19 +25,16 @@ final class AttentionFlagsTests: XCTestCase {
         "translate", "--checkpoint", "x.ckpt", "--attention-temperature", "0.25", "--hard-attention",
       ]) as? TranslateCommand)
     let model = Self.model()
-    command.search.applyAttentionFlags(to: model)
-    XCTAssertEqual(model.decoding, AttentionMode(temperature: 0.25, hard: true))
+    XCTAssertEqual(command.search.options().attentionMode(for: model.config), AttentionMode(temperature: 0.25, hard: true))
   }
 
   func testWithoutFlagsTheCheckpointsDecodingSettingsStay() throws {
     let command = try XCTUnwrap(try AttendCommand.parseAsRoot(["eval", "--checkpoint", "x.ckpt", "--pairs", "dev.tsv"]) as? EvalCommand)
     let model = Self.model(decodingTemperature: 2, hard: true)
-    command.search.applyAttentionFlags(to: model)
-    XCTAssertEqual(model.decoding, AttentionMode(temperature: 2, hard: true))
+    XCTAssertEqual(command.search.options().attentionMode(for: model.config), AttentionMode(temperature: 2, hard: true))
     let soft = try XCTUnwrap(
       try AttendCommand.parseAsRoot(["translate", "--checkpoint", "x.ckpt", "--no-hard-attention"]) as? TranslateCommand)
-    soft.search.applyAttentionFlags(to: model)
-    XCTAssertEqual(model.decoding, AttentionMode(temperature: 2, hard: false))
+    XCTAssertEqual(soft.search.options().attentionMode(for: model.config), AttentionMode(temperature: 2, hard: false))
   }
 
   func testAttentionTemperatureMustBePositive() {

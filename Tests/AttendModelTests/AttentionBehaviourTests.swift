@@ -23,10 +23,10 @@ final class AttentionBehaviourTests: XCTestCase {
   }
 
   /// Runs the first decoder step the way search does; returns the workspace.
-  func decodeFirstStep(_ model: Seq2Seq) -> Workspace {
+  func decodeFirstStep(_ model: Seq2Seq, attention: AttentionMode? = nil) -> Workspace {
     let ws = Workspace()
     let batch = Batch.make(sources: Self.sources, targets: Self.sources.map { _ in [] })
-    ws.prepare(batch: batch, model: model, decoderSteps: 3)
+    ws.prepare(batch: batch, model: model, decoderSteps: 3, attention: attention)
     model.encode(ws)
     model.embedDecoderInputs(ws, row: 0, count: 3)
     model.decoderStep(ws, step: 0)
@@ -42,8 +42,7 @@ final class AttentionBehaviourTests: XCTestCase {
     for kind in [AttentionKind.bahdanau, .general] {
       let model = Self.model { $0.attention = kind }
       let soft = decodeFirstStep(model)
-      model.decoding.hard = true
-      let hard = decodeFirstStep(model)
+      let hard = decodeFirstStep(model, attention: AttentionMode(hard: true))
       let (c, s, b) = (model.c, hard.sourceLength, 3)
       for bi in 0..<b {
         let w = weights(hard, sentence: bi)
@@ -59,10 +58,8 @@ final class AttentionBehaviourTests: XCTestCase {
 
   func testDecodingTemperatureSharpensTowardsHardAndFlattensTowardsUniform() {
     let model = Self.model { $0.attention = .general }
-    model.decoding.temperature = 1e-3
-    let sharp = decodeFirstStep(model)
-    model.decoding.temperature = 1e4
-    let flat = decodeFirstStep(model)
+    let sharp = decodeFirstStep(model, attention: AttentionMode(temperature: 1e-3))
+    let flat = decodeFirstStep(model, attention: AttentionMode(temperature: 1e4))
     for bi in 0..<3 {
       XCTAssertGreaterThan(weights(sharp, sentence: bi).max()!, 0.999)
       let n = Float(Self.sources[bi].count)
@@ -199,7 +196,7 @@ final class AttentionBehaviourTests: XCTestCase {
   func testTiedEmbeddingsShareOneTensor() {
     let tied = Self.model { $0.tieEmbeddings = true }
     XCTAssertNil(tied.parameters.id(named: "decoder.output.weight"))
-    XCTAssertEqual(tied.output.weight, tied.targetEmbedding.table)
+    XCTAssertEqual(tied.output.weight, tied.decoder.stack.embedding.table)
     XCTAssertNotNil(tied.parameters.id(named: "decoder.output.bias"))
   }
 

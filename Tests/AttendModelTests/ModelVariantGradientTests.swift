@@ -21,30 +21,10 @@ final class ModelVariantGradientTests: XCTestCase {
     return config
   }
 
-  /// Every parameter tensor of the model against central differences of the batch loss. The
-  /// training generator is reseeded for every evaluation, so dropout masks and teacher-forcing
-  /// draws are the same in each.
   func checkModel(
     _ config: ModelConfig, teacherForcing: Float = 1, file: StaticString = #filePath, line: UInt = #line
   ) {
-    let model = Seq2Seq(config: config, seed: 5)
-    let batch = Batch.make(
-      sources: [[4, 5, 6, 7, 8, 9], [10, 4], [6, 6, 5, 7]], targets: [[7, 6, 5, 4], [4], [5, 8, 7]])
-    let ws = Workspace()
-    func loss() -> Double {
-      var rng = RandomGenerator(seed: 3)
-      let (sum, n) = model.lossAndGradients(batch: batch, workspace: ws, teacherForcing: teacherForcing, rng: &rng)
-      return sum / Double(n)
-    }
-    model.parameters.zeroGradients()
-    _ = loss()
-    let analytic = model.parameters.gradients.array
-    let values = model.parameters.values.pointer
-    for info in model.parameters.infos {
-      assertGradientMatchesFiniteDifferences(
-        of: values + info.offset, count: info.count, analytic: Array(analytic[info.offset..<(info.offset + info.count)]),
-        name: info.name, epsilon: 3e-3, maxChecks: 12, loss: loss, file: file, line: line)
-    }
+    assertModelGradientsMatchFiniteDifferences(config, teacherForcing: teacherForcing, file: file, line: line)
   }
 
   func testLuongGeneralWithInputFeedingGradientsMatchFiniteDifferences() {

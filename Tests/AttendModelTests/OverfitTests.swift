@@ -22,8 +22,7 @@ final class OverfitTests: XCTestCase {
       targets: [[8, 7, 6, 5, 4], [11, 10, 9], [15, 14, 13, 12], [17, 16]])
     let ws = Workspace()
     var rng = RandomGenerator(seed: 1)
-    let n = model.parameters.count
-    var m = [Float](repeating: 0, count: n), v = m
+    var adam = TinyAdam(count: model.parameters.count)
     var firstLoss = 0.0, lastLoss = 0.0
     for step in 1...300 {
       model.parameters.zeroGradients()
@@ -31,13 +30,7 @@ final class OverfitTests: XCTestCase {
       let loss = sum / Double(tokens)
       if step == 1 { firstLoss = loss }
       lastLoss = loss
-      let p = model.parameters.values.pointer, g = model.parameters.gradients.pointer
-      let c1 = 1 - Float(pow(0.9, Double(step))), c2 = 1 - Float(pow(0.999, Double(step)))
-      for i in 0..<n {
-        m[i] = 0.9 * m[i] + 0.1 * g[i]
-        v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
-        p[i] -= 0.01 * (m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8)
-      }
+      adam.step(model.parameters, learningRate: 0.01)
     }
     XCTAssertGreaterThan(firstLoss, 2.5, "starts near log(V)")
     XCTAssertLessThan(lastLoss, 0.01, "one batch is memorised")

@@ -87,6 +87,7 @@ final class ReferenceGradientTests: XCTestCase {
     "bahdanau", "luong-general-feeding", "luong-concat", "scaled-dot", "multihead-bahdanau",
     "multihead-scaled-dot", "sparsemax", "local-p", "bidirectional-2-layer", "dot-last-no-feeding",
     "local-m-mean", "tied-zero-init", "bahdanau-sparsemax-local-p-2-layer",
+    "bahdanau-order-dot", "bahdanau-order-general", "luong-order-additive", "bahdanau-order-scaled-dot-2-head",
   ]
 
   func testEveryFixtureIsTested() throws {
@@ -109,5 +110,13 @@ final class ReferenceGradientTests: XCTestCase {
   func testTiedEmbeddingsWithZeroInitMatchPyTorch() throws { try check("tied-zero-init") }
   func testBahdanauSparsemaxLocalPTwoLayerDecoderMatchesPyTorch() throws {
     try check("bahdanau-sparsemax-local-p-2-layer")
+  }
+
+  // Score functions outside their paper's decoder order (`decoder` chosen in the config).
+  func testDotScoresInBahdanauOrderMatchPyTorch() throws { try check("bahdanau-order-dot") }
+  func testGeneralScoresInBahdanauOrderWithLocalMMatchPyTorch() throws { try check("bahdanau-order-general") }
+  func testAdditiveScoresInLuongOrderMatchPyTorch() throws { try check("luong-order-additive") }
+  func testTwoHeadScaledDotInBahdanauOrderWithTwoLayersMatchesPyTorch() throws {
+    try check("bahdanau-order-scaled-dot-2-head")
   }
 }

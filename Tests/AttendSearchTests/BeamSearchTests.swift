@@ -12,7 +12,7 @@ final class BeamSearchTests: XCTestCase {
   /// Models trained for a moment on a small reverse task, and held-out sources: half-trained on
   /// purpose, so outputs vary in length, some are wrong and some run into the length limit. One
   /// in Bahdanau's decoder order; one in Luong's, with input feeding and two decoder layers, whose
-  /// beam rows carry more state to reorder.
+  /// beam rows carry more state to reorder; one with Bahdanau's additive scores in Luong's order.
   static let models: [(name: String, model: Seq2Seq, sources: [[Int32]])] = {
     try! BLAS.load()
     let corpus = ToyCorpus.generate(
@@ -33,7 +33,14 @@ final class BeamSearchTests: XCTestCase {
       EncodedPair(source: vocabulary.encode($1.source), target: vocabulary.encode($1.target), index: $0)
     }
     let sources = corpus.dev.map { vocabulary.encode($0.source) }
-    return [("bahdanau", bahdanau), ("luong general, input feeding, 2 layers", luong)].map { name, config in
+    // Additive scores in Luong's order: the beam reorders the projected query W_a h_t too.
+    var additiveLuong = bahdanau
+    additiveLuong.decoder = .luong
+    let configs = [
+      ("bahdanau", bahdanau), ("luong general, input feeding, 2 layers", luong),
+      ("additive scores in luong's order", additiveLuong),
+    ]
+    return configs.map { name, config in
       let model = Seq2Seq(config: config, seed: 5)
       let adam = Adam(parameterCount: model.parameters.count)
       let ws = Workspace()
@@ -71,6 +78,23 @@ final class BeamSearchTests: XCTestCase {
     // The comparison is only meaningful if outputs differ in length and some hit the limit.
     let lengths = Set(GreedySearch.translate(model, sources: sources, maxLengthRatio: 0.5).map(\.tokens.count))
     XCTAssertGreaterThan(lengths.count, 2, name)
+  }
+
+  /// The search's attention settings reach every decoding step (greedy and beam), and the model
+  /// keeps no decoding state: the same model decodes softly again afterwards.
+  func testSearchOptionsCarryTheDecodingAttentionMode() {
+    let (name, model, sources) = Self.models[0]
+    let soft = Decoding.translate(model, sources: sources, options: SearchOptions(beamSize: 3))
+    for beam in [1, 3] {
+      let hard = Decoding.translate(model, sources: sources, options: SearchOptions(beamSize: beam, hardAttention: true))
+      for row in hard.flatMap({ $0[0].attention }) {
+        XCTAssertEqual(row.filter { $0 == 1 }.count, 1, "\(name): one-hot")
+        XCTAssertEqual(row.filter { $0 == 0 }.count, row.count - 1, "\(name): one-hot")
+      }
+    }
+    XCTAssertEqual(Decoding.translate(model, sources: sources, options: SearchOptions(beamSize: 3)), soft)
+    let sharp = Decoding.translate(model, sources: sources, options: SearchOptions(beamSize: 1, attentionTemperature: 1e-3))
+    XCTAssertGreaterThan(sharp.flatMap { $0[0].attention }.map { $0.max()! }.min()!, 0.99, name)
   }
 
   func testNBestListsAreSortedDistinctAndScoredAsTheModelScoresThem() {
