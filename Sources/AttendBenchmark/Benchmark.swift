@@ -122,7 +122,7 @@ public enum Benchmark {
   public static func training(
     model: Seq2Seq, batches: [Batch], warmup: Int = 3, repeats: Int = 3, seed: UInt64 = 1
   ) -> TrainingResult {
-    let step = TrainingStep(model: model, adam: Adam(parameterCount: model.parameters.count), clipNorm: 1)
+    let step = TrainingStep(model: model, optimizer: Adam(parameterCount: model.parameters.count), clipNorm: 1)
     var rng = RandomGenerator(seed: seed)
     for i in 0..<warmup { step(batches[i % batches.count], learningRate: 1e-3, rng: &rng) }
     let tokens = batches.reduce(0) { $0 + $1.targetTokenCount }

@@ -138,7 +138,7 @@ public struct RaceWorkload {
   ) -> TrainingRun {
     var batcher = makeBatcher()
     let step = TrainingStep(
-      model: model, adam: Adam(parameterCount: model.parameters.count), clipNorm: Float(settings.clipNorm))
+      model: model, optimizer: Adam(parameterCount: model.parameters.count), clipNorm: Float(settings.clipNorm))
     // As Trainer draws it; it only feeds dropout and teacher forcing, both off here.
     var rng = RandomGenerator(seed: settings.seed &+ 0x5EED)
     var run = TrainingRun(batcherState: batcher.state)

@@ -54,7 +54,7 @@ public struct CheckpointHeader: Codable, Equatable, Sendable {
   /// The property names as `StoredJSON` turns them into the file's snake_case keys. `bleuAtBest`
   /// keeps the key it had before it was named for what it holds (`best_bleu`), so checkpoints
   /// old and new read alike.
-  enum CodingKeys: String, CodingKey {
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case kind, model, sourceVocabulary, targetVocabulary, runName, step, epoch, devBLEU
     case bleuAtBest = "bestBLEU"
     case createdAt, metric, averagedFrom, preprocessing

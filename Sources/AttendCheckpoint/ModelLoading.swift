@@ -20,6 +20,8 @@ public enum CheckpointTensorName {
   public static let optimizerPrefix = "optimizer."
   public static let firstMomentPrefix = "optimizer.exp_avg."
   public static let secondMomentPrefix = "optimizer.exp_avg_sq."
+  /// SGD's momentum buffer of parameter `p` is `optimizer.momentum_buffer.p`.
+  public static let momentumBufferPrefix = "optimizer.momentum_buffer."
 
   public static func firstMoment(of parameter: String) -> String { firstMomentPrefix + parameter }
   public static func secondMoment(of parameter: String) -> String { secondMomentPrefix + parameter }
@@ -175,13 +177,11 @@ public enum ModelCheckpoint {
     }
     let model = header.model
     if let problem = model.problems().first { throw fail(problem.description) }
-    for (name, value) in [
-      ("embedding_size", model.embeddingSize), ("hidden_size", model.hiddenSize),
-      ("attention_size", model.attentionSize), ("encoder_layers", model.encoderLayers),
-      ("decoder_layers", model.decoderLayers), ("attention_heads", model.attentionHeads),
-      ("window_half_width", model.windowHalfWidth),
-    ] where value > floatsInFile {
-      throw fail("model.\(name) is \(value), more than the file's \(floatsInFile) parameter values")
+    // Every size (a positive integer key) is at most the number of values.
+    for key in ModelConfig.fileKeys where key.type == .integer(atLeast: 1) {
+      if case .integer(let value) = key.value(in: model), value > floatsInFile {
+        throw fail("model.\(key.name) is \(value), more than the file's \(floatsInFile) parameter values")
+      }
     }
     let specials = SpecialToken.strings.count
     for (side, size, vocabulary) in [

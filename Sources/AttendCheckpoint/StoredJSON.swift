@@ -55,8 +55,8 @@ public enum StoredJSON {
   }
 
   /// Decodes a checkpoint header. A header that lacks fields (written before they existed) is
-  /// decoded again with its nested objects named in `defaults` (`model` here; training adds
-  /// `experiment` and `training_state`) laid over the current defaults, so it reads as those
+  /// decoded again with its nested objects named in `defaults` (training's `training_state`)
+  /// laid over the current defaults, so it reads as those
   /// settings' defaults (which, by convention, are the old behaviour) instead of failing.
   public static func decodeHeader<Header: StoredHeader>(
     _ type: Header.Type, _ bytes: [UInt8], path: String, defaults: [(String, Any)] = modelDefaults
@@ -87,8 +87,9 @@ public enum StoredJSON {
     }
   }
 
-  /// The current defaults of the header's `model` object, as a JSON object.
-  nonisolated(unsafe) public static let modelDefaults: [(String, Any)] = [("model", defaultObject(ModelConfig()))]
+  /// Nested objects the common header merges over defaults: none, since `model` reads the keys
+  /// it lacks as their declared defaults (DeclaredConfig).
+  nonisolated(unsafe) public static let modelDefaults: [(String, Any)] = []
 
   /// For headers written before `preprocessing` was stored: whole words, lowercased when the
   /// experiment's `data.lowercase` was set (the only text setting there was).

@@ -30,7 +30,7 @@ public struct TrainingSummary: Sendable {
   public var bestMetric: Double? = nil
 }
 
-/// Runs one experiment: data, model, Adam, evaluation, checkpoints and the SQLite log.
+/// Runs one experiment: data, model, optimizer, evaluation, checkpoints and the SQLite log.
 ///
 /// `run()` reads top-down: prepare everything, then loop { step; log; evaluate }, then finish.
 public final class Trainer {
@@ -44,8 +44,8 @@ public final class Trainer {
   var data: TrainingData!
   var resolved: ExperimentConfig!
   var model: Seq2Seq!
-  var adam: Adam!
-  /// Forward, loss, backward, clipping and Adam's update on one batch.
+  var optimizer: (any Optimizer)!
+  /// Forward, loss, backward, clipping and the optimizer's update on one batch.
   var step: TrainingStep!
   var batcher: Batcher!
   var rng = RandomGenerator(seed: 0)
@@ -126,9 +126,9 @@ public final class Trainer {
     log("blas: \(BLAS.summary)")
 
     model = Seq2Seq(config: modelConfig, seed: cfg.training.seed)
-    adam = Adam(parameterCount: model.parameters.count)
+    optimizer = cfg.training.makeOptimizer(parameterCount: model.parameters.count)
     step = TrainingStep(
-      model: model, adam: adam, workspace: workspace, clipNorm: Float(cfg.training.clipNorm),
+      model: model, optimizer: optimizer, workspace: workspace, clipNorm: Float(cfg.training.clipNorm),
       teacherForcing: Float(cfg.training.teacherForcing))
     batcher = data.makeBatcher(batchSize: cfg.training.batchSize, seed: cfg.training.seed)
     rng = RandomGenerator(seed: cfg.training.seed &+ 0x5EED)
@@ -179,6 +179,10 @@ public final class Trainer {
   func trainLoop() throws {
     var interval = IntervalStatistics()
     while !shouldStop() {
+      let rate = state.learningRate
+      if state.applyEpochDecays(completedEpochs: batcher.epoch, training: config.training) {
+        log("learning rate \(rate) → \(state.learningRate): epoch \(batcher.epoch) ended (lr_decay_start_epoch)")
+      }
       let batch = batcher.nextBatch()
       let stepStart = Date()
       let taken = step(batch, learningRate: Float(state.learningRate), rng: &rng)
@@ -317,7 +321,7 @@ public final class Trainer {
       dataFingerprint: ResumeCheck.dataFingerprint(train: data.train, dev: data.devEncoded), runID: runID,
       preprocessing: data.preprocessing)
     let path = checkpoints.path(step: state.step)
-    try ModelCheckpoint.saveTraining(model, adam: adam, header: header, to: path)
+    try ModelCheckpoint.saveTraining(model, optimizer: optimizer, header: header, to: path)
     try checkpoints.record(step: state.step, metric: metric)
     try db.logCheckpoint(
       runID: runID, step: state.step, path: path, bleu: lastBLEU, isBest: checkpoints.best?.step == state.step)

@@ -33,14 +33,18 @@ public struct TrainingState: Codable, Equatable, Sendable {
   /// The same count, restarted after each learning-rate reduction: a reduction comes at
   /// `lr_patience`.
   public var plateauEvaluations: Int = 0
+  /// Per-epoch learning-rate decays applied so far (`lr_decay_start_epoch`): where the schedule
+  /// stands, so a resumed run neither repeats nor skips one.
+  public var epochDecays: Int = 0
 
   /// Stored under the keys the fields had before `bleuAtBest` was named for what it holds
-  /// (`best_bleu` on disk), so checkpoints old and new read alike.
-  enum CodingKeys: String, CodingKey {
+  /// (`best_bleu` on disk), so checkpoints old and new read alike. A new field needs its case
+  /// here, or it is neither written nor read.
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case step, batcher, randomState, learningRate
     case bleuAtBest = "bestBLEU"
     case bestStep, lastEvaluatedStep, trainingSeconds, trainingTokens, bestMetric
-    case evaluationsWithoutImprovement, plateauEvaluations
+    case evaluationsWithoutImprovement, plateauEvaluations, epochDecays
   }
 
   public init(batcher: BatcherState, randomState: [UInt64], learningRate: Double) {

@@ -3,12 +3,12 @@ import AttendKernels
 import AttendModel
 
 /// One optimiser step, the only place it is written: gradients zeroed, forward and loss, backward
-/// (accumulating into the zeroed gradients), global-norm clipping, Adam's update. `Trainer`, the
+/// (accumulating into the zeroed gradients), global-norm clipping, the optimizer's update. `Trainer`, the
 /// benchmark, the PyTorch race and the tests all step through it, so they measure and test the
 /// step that training takes.
 public struct TrainingStep {
   public let model: Seq2Seq
-  public let adam: Adam
+  public let optimizer: any Optimizer
   /// Scratch buffers of the forward and backward passes (shared with evaluation by `Trainer`).
   public let workspace: Workspace
   /// Gradients are scaled down to this global L2 norm when above it (0: no clipping).
@@ -16,9 +16,11 @@ public struct TrainingStep {
   /// Probability of feeding the gold previous target token (1: always, plain teacher forcing).
   public var teacherForcing: Float
 
-  public init(model: Seq2Seq, adam: Adam, workspace: Workspace = Workspace(), clipNorm: Float, teacherForcing: Float = 1) {
+  public init(
+    model: Seq2Seq, optimizer: any Optimizer, workspace: Workspace = Workspace(), clipNorm: Float, teacherForcing: Float = 1
+  ) {
     self.model = model
-    self.adam = adam
+    self.optimizer = optimizer
     self.workspace = workspace
     self.clipNorm = clipNorm
     self.teacherForcing = teacherForcing
@@ -39,7 +41,7 @@ public struct TrainingStep {
     let (lossSum, tokens) = model.lossAndGradients(
       batch: batch, workspace: workspace, teacherForcing: teacherForcing, rng: &rng)
     let norm = clipGradients(model.parameters, maxNorm: clipNorm)
-    adam.update(model.parameters, learningRate: learningRate)
+    optimizer.update(model.parameters, learningRate: learningRate)
     return Result(lossSum: lossSum, tokens: tokens, gradientNorm: norm)
   }
 }

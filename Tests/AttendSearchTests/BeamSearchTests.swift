@@ -42,7 +42,7 @@ final class BeamSearchTests: XCTestCase {
     ]
     return configs.map { name, config in
       let model = Seq2Seq(config: config, seed: 5)
-      let step = TrainingStep(model: model, adam: Adam(parameterCount: model.parameters.count), clipNorm: 1)
+      let step = TrainingStep(model: model, optimizer: Adam(parameterCount: model.parameters.count), clipNorm: 1)
       var rng = RandomGenerator(seed: 1)
       let batches = Batcher.batches(of: pairs, batchSize: 32)
       for n in 0..<120 { step(batches[n % batches.count], learningRate: 0.01, rng: &rng) }

@@ -27,16 +27,21 @@ extension ModelCheckpoint {
     try write(parameters: model.parameters, header: encode(header), kind: .model, to: path)
   }
 
-  /// Saves a training checkpoint (kind 2): parameters, Adam's moments and step, and `header`,
-  /// whose `trainingState` must be set. This is what `attend train --resume` continues from.
-  public static func saveTraining(_ model: Seq2Seq, adam: Adam, header: TrainingCheckpointHeader, to path: String) throws {
+  /// Saves a training checkpoint (kind 2): parameters, the optimizer's settings and step
+  /// (`optimizerState`) and its per-parameter state `optimizerBuffers` (named by prefix, in the
+  /// parameters' layout), and `header`, whose `trainingState` must be set. This is what
+  /// `attend train --resume` continues from.
+  public static func saveTraining(
+    _ model: Seq2Seq, optimizerState: OptimizerState, optimizerBuffers: [(prefix: String, buffer: FloatBuffer)],
+    header: TrainingCheckpointHeader, to path: String
+  ) throws {
     precondition(header.trainingState != nil, "a training checkpoint needs its training state")
+    precondition(optimizerBuffers.map(\.prefix) == optimizerState.tensorPrefixes, "buffers as the state names them")
     var header = header
-    header.optimizer = OptimizerState(adam)
+    header.optimizer = optimizerState
     try write(
-      parameters: model.parameters,
-      optimizerBuffers: [(CheckpointTensorName.firstMomentPrefix, adam.m), (CheckpointTensorName.secondMomentPrefix, adam.v)],
-      header: encode(header), kind: .training, to: path)
+      parameters: model.parameters, optimizerBuffers: optimizerBuffers, header: encode(header), kind: .training,
+      to: path)
   }
 
   static func encode(_ header: TrainingCheckpointHeader) throws -> [UInt8] {
@@ -53,6 +58,13 @@ extension ModelCheckpoint {
   /// buffers its optimizer names (`OptimizerState.tensorPrefixes`).
   static func decode(_ checkpoint: Checkpoint, path: String) throws -> ReadTrainingCheckpoint {
     let header = try TrainingCheckpointHeader.decode(checkpoint.header, path: path)
+    if checkpoint.kind == .training, let optimizer = header.optimizer, optimizer.tensorPrefixes == nil {
+      throw CheckpointError(
+        path: path,
+        problem: .invalidHeader(
+          "optimizer.name is '\(optimizer.name)', expected one of "
+            + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")))
+    }
     let read = try decodeModel(checkpoint, path: path)
     if read.kind == .training, let prefixes = header.optimizer?.tensorPrefixes,
       let first = read.loaded.model.parameters.infos.first?.name

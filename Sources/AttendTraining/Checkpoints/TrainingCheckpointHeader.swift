@@ -76,40 +76,61 @@ public struct TrainingCheckpointHeader: Codable, Equatable, Sendable, StoredHead
     try StoredJSON.decodeHeader(TrainingCheckpointHeader.self, bytes, path: path, defaults: defaultObjects)
   }
 
-  /// The current defaults of the header's nested objects, as JSON objects.
+  /// The current defaults of the header's nested objects that need merging, as JSON objects:
+  /// the training state (the config sections read keys they lack as their declared defaults,
+  /// DeclaredConfig).
   nonisolated(unsafe) private static let defaultObjects: [(String, Any)] = [
-    ("experiment", StoredJSON.defaultObject(ExperimentConfig(data: DataConfig(train: "", dev: ""), logging: LoggingConfig(runName: "")))),
-    ("model", StoredJSON.defaultObject(ModelConfig())),
     (
       "training_state",
       StoredJSON.defaultObject(
         TrainingState(
           batcher: BatcherState(epoch: 0, position: 0, randomState: [0, 0, 0, 0], batches: []),
           randomState: [0, 0, 0, 0], learningRate: 0))
-    ),
+    )
   ]
 }
 
-/// Adam's settings and step count; its moments are the `optimizer.exp_avg.*` and
-/// `optimizer.exp_avg_sq.*` tensors.
-public struct OptimizerState: Codable, Equatable, Sendable {
-  public var name: String = "adam"
-  public var beta1: Float
-  public var beta2: Float
-  public var epsilon: Float
-  public var step: Int
+/// The optimizers Attend trains with: `training.optimizer` and the header's `optimizer.name`.
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+  /// Adam (Kingma & Ba 2015), β1 0.9, β2 0.999, ε 1e-8.
+  case adam
+  /// Plain stochastic gradient descent with optional momentum (Luong et al. 2015 used it with
+  /// momentum 0 and the learning rate halved every epoch after the fifth).
+  case sgd
+}
 
-  public init(_ adam: Adam) {
-    beta1 = adam.beta1
-    beta2 = adam.beta2
-    epsilon = adam.epsilon
-    step = adam.step
+/// The optimizer's settings and step count (Optimizer.checkpointState); its per-parameter state
+/// buffers are tensors (`tensorPrefixes`). Settings of the other optimizer are absent.
+public struct OptimizerState: Codable, Equatable, Sendable {
+  /// `training.optimizer`: "adam" or "sgd".
+  public var name: String
+  public var step: Int
+  /// Adam's settings.
+  public var beta1: Float?
+  public var beta2: Float?
+  public var epsilon: Float?
+  /// SGD's momentum.
+  public var momentum: Float?
+
+  public init(
+    name: String, step: Int, beta1: Float? = nil, beta2: Float? = nil, epsilon: Float? = nil, momentum: Float? = nil
+  ) {
+    self.name = name
+    self.step = step
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    self.momentum = momentum
   }
 
   /// The name prefixes of the state tensors a checkpoint holds for this optimizer, in order; nil
-  /// for an optimizer this build does not know (a resume then says so).
+  /// for an optimizer this build does not know.
   public var tensorPrefixes: [String]? {
-    name == "adam" ? [CheckpointTensorName.firstMomentPrefix, CheckpointTensorName.secondMomentPrefix] : nil
+    switch OptimizerKind(rawValue: name) {
+    case .adam: return [CheckpointTensorName.firstMomentPrefix, CheckpointTensorName.secondMomentPrefix]
+    case .sgd: return (momentum ?? 0) > 0 ? [CheckpointTensorName.momentumBufferPrefix] : []
+    case nil: return nil
+    }
   }
 }
 
