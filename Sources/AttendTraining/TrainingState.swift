@@ -4,7 +4,8 @@ import AttendData
 /// must hold for training to continue exactly where it stopped (the header's `training_state`,
 /// docs/checkpoint-format.md). Anything a training step or the schedule reads belongs here; a
 /// field added later needs a default, which a checkpoint written before it gets on reading
-/// (StoredJSON in CheckpointLoading.swift), so give it the value that reproduces the old behaviour.
+/// (TrainingCheckpointHeader.decode, StoredJSON's merge), so give it the value that reproduces the old behaviour;
+/// and give it a case in `CodingKeys` below (StoredKeysTests fails without one).
 public struct TrainingState: Codable, Equatable, Sendable {
   /// Optimiser steps taken.
   public var step: Int = 0
