@@ -1,6 +1,6 @@
 import AttendData
 
-/// A run's progress: everything besides the parameters and Adam's moments that a checkpoint
+/// A run's progress: everything besides the parameters and the optimizer's state that a checkpoint
 /// must hold for training to continue exactly where it stopped (the header's `training_state`,
 /// docs/checkpoint-format.md). Anything a training step or the schedule reads belongs here; a
 /// field added later needs a default, which a checkpoint written before it gets on reading
