@@ -45,10 +45,9 @@ public enum BLAS {
   /// Opens the chosen backend's library. Call once at start-up to turn a missing library into a
   /// clear error instead of a failure at the first product.
   public static func load() throws {
-    switch try chosen.get().backend {
-    case .oneDNN: try OneDNNLibrary.load()
-    case .openBLAS: try OpenBLASLibrary.load()
-    }
+    // OpenBLAS always: it takes the products too small to split, whatever the backend.
+    try OpenBLASLibrary.load()
+    if try chosen.get().backend == .oneDNN { try OneDNNLibrary.load() }
   }
 
   /// One line saying which kernels run and why, for logs, `attend info`, the database's
@@ -60,8 +59,9 @@ public enum BLAS {
     case .openBLAS: library = OpenBLASLibrary.summary
     }
     let forced = (try? chosen.get().forced) == true ? " (forced by \(backendVariable))" : ""
-    return "\(library)\(forced); Attend SIMD kernels for \(KernelPlan.buildISA.rawValue) on decoder steps of up to "
-      + "\(SmallRowsGemm.maxRows) rows; \(threads) thread(s)"
+    let tiny = backend == .openBLAS ? "" : " for products of \(splitMultiplyAdds)+ multiply-adds, OpenBLAS below"
+    return "\(library)\(forced)\(tiny); Attend SIMD kernels for \(KernelPlan.buildISA.rawValue) on decoder steps "
+      + "of up to \(SmallRowsGemm.maxRows) rows; \(threads) thread(s)"
   }
 
   /// Threads for the numeric kernels: 1, or 2 to use a second core (the caller and
@@ -80,7 +80,8 @@ public enum BLAS {
   nonisolated(unsafe) private static var configuredThreads = ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1
 
   /// Products of at least this many multiply-adds (and 64 or more columns) are split by columns
-  /// into four single-threaded sgemm calls that the caller and `KernelThread` share.
+  /// into four single-threaded sgemm calls through `backend` that the caller and `KernelThread`
+  /// share; smaller ones (that miss the small-rows kernel) run on OpenBLAS in one call.
   public static let splitMultiplyAdds = 1 << 20
 
   /// Floating-point operations (2·M·N·K per product) issued through `gemm` since the last reset.
@@ -126,9 +127,12 @@ public enum BLAS {
       }
       return
     }
-    sgemm(
-      backend, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-      beta: beta, c: c, ldc: ldc)
+    // Too small to split: OpenBLAS whatever the backend. oneDNN generates its code on its first
+    // call (~18 ms), which would double the start-up of translating one sentence, whose products
+    // are all this small and take microseconds.
+    OpenBLASLibrary.sgemm(
+      transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+      c: c, ldc: ldc)
   }
 
   /// One product on one thread through `backend`'s library (opened on first use).
