@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Copies docs/config-reference.md (minus its title) into README.md between the
-# config-reference markers, so the README's config reference is never out of date.
-# A test (ReadmeTests) fails when the two differ.
+# Regenerates the key tables of docs/config-reference.md from the key declarations
+# (ConfigReferenceTests with ATTEND_UPDATE_CONFIG_REFERENCE=1), then copies the document (minus
+# its title) into README.md between the config-reference markers, so the README's config
+# reference is never out of date. Tests (ConfigReferenceTests, ReadmeTests) fail when they differ.
+# --readme-only: skip the regeneration (no build), only copy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ "${1:-}" != "--readme-only" ]]; then
+  ATTEND_UPDATE_CONFIG_REFERENCE=1 swift test -c release --disable-swift-testing \
+    --filter AttendTrainingTests.ConfigReferenceTests/testConfigReferenceTablesEqualTheKeyDeclarations >/dev/null
+fi
 python3 - <<'PY'
 import re
 readme = open("README.md", encoding="utf-8").read()

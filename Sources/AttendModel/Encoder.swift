@@ -88,10 +88,18 @@ public struct Encoder {
     /// The top layer: its states are h̄.
     var top: Layer { layers[layers.count - 1] }
 
-    func prepare(_ encoder: Encoder, batch b: Int, sourceLength s: Int, lengths: [Int32], dropout: Bool) {
+    /// `keepsEveryStep`: whether backward will run (training), so the GRUs keep every step.
+    func prepare(
+      _ encoder: Encoder, batch b: Int, sourceLength s: Int, lengths: [Int32], dropout: Bool,
+      keepsEveryStep: Bool = true
+    ) {
       let (e, h, c) = (encoder.embeddingSize, encoder.hiddenSize, encoder.outputSize)
       while layers.count < encoder.layers { layers.append(Layer()) }
       if layers.count > encoder.layers { layers.removeLast(layers.count - encoder.layers) }
+      for layer in layers {
+        layer.forward.keepsEveryStep = keepsEveryStep
+        layer.backward.keepsEveryStep = keepsEveryStep
+      }
       mask.resize(s * b)
       for t in 0..<s {
         for bi in 0..<b { mask[t * b + bi] = t < Int(lengths[bi]) ? 1 : 0 }

@@ -52,10 +52,14 @@ public struct GRU {
   public final class Activations {
     /// [S*B, 3H] input projections, time order.
     public let gi = FloatBuffer(count: 0)
-    /// [S*B, 3H] recurrent projections, processing order.
+    /// [S*B, 3H] recurrent projections, processing order ([B, 3H], one step, unless
+    /// `keepsEveryStep`).
     public let gh = FloatBuffer(count: 0)
-    /// [S*B, 3H] gates r, z, n, processing order.
+    /// [S*B, 3H] gates r, z, n, processing order ([B, 3H], one step, unless `keepsEveryStep`).
     public let gates = FloatBuffer(count: 0)
+    /// Whether every step's recurrent projection and gates are kept for `backward` (training);
+    /// without it they live for one step: the largest part of an encoding pass's memory otherwise.
+    public var keepsEveryStep = true
     /// [(S+1)*B, H] states in processing order; block 0 is h0 = 0, block k+1 follows step k.
     public let states = FloatBuffer(count: 0)
     let dgi = FloatBuffer(count: 0)
@@ -76,8 +80,9 @@ public struct GRU {
   ) {
     let h = hiddenSize
     act.gi.resize(s * b * 3 * h)
-    act.gh.resize(s * b * 3 * h)
-    act.gates.resize(s * b * 3 * h)
+    let kept = act.keepsEveryStep ? s : 1
+    act.gh.resize(kept * b * 3 * h)
+    act.gates.resize(kept * b * 3 * h)
     act.states.resize((s + 1) * b * h)
     act.states.pointer.update(repeating: 0, count: b * h)
     // All input projections at once: GI = X W_ih^T + b_ih.
@@ -89,7 +94,8 @@ public struct GRU {
     for k in 0..<s {
       let t = reverse ? s - 1 - k : k
       let prev = act.states.pointer + k * b * h
-      let gh = act.gh.pointer + k * b * 3 * h
+      let block = act.keepsEveryStep ? k : 0
+      let gh = act.gh.pointer + block * b * 3 * h
       for r in 0..<b { (gh + r * 3 * h).update(from: bhh, count: 3 * h) }
       BLAS.gemm(
         transB: true, m: b, n: 3 * h, k: h, a: prev, lda: h, b: store.value(weightHH), ldb: h,
@@ -97,7 +103,7 @@ public struct GRU {
       GRUCell.forward(
         batch: b, hidden: h, gi: act.gi.pointer + t * b * 3 * h, ldgi: 3 * h, gh: gh, ldgh: 3 * h,
         hPrev: prev, ldhPrev: h, mask: masks + t * b, hOut: act.states.pointer + (k + 1) * b * h,
-        ldhOut: h, gates: act.gates.pointer + k * b * 3 * h)
+        ldhOut: h, gates: act.gates.pointer + block * b * 3 * h)
     }
   }
 
@@ -110,6 +116,7 @@ public struct GRU {
     dFinal: UnsafePointer<Float>?, dx: UnsafeMutablePointer<Float>, lddx: Int
   ) {
     let h = hiddenSize
+    precondition(act.keepsEveryStep, "GRU.backward needs the activations of every step (keepsEveryStep)")
     act.dgi.resize(s * b * 3 * h)
     act.dgh.resize(s * b * 3 * h)
     act.dh.resize(b * h)

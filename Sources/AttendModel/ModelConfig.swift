@@ -72,8 +72,9 @@ public enum InitScheme: String, Codable, CaseIterable, Sendable {
 /// Sizes and choices that fix a model: its shape, its attention and its initialisation. Vocabulary
 /// sizes come from the data. Every field has a default, and decoding a stored config (a checkpoint
 /// header, a logged run) fills fields it lacks with those defaults, so older checkpoints still load.
-/// `problems()` (ModelConfigValidation.swift) lists invalid combinations.
-public struct ModelConfig: Codable, Equatable, Sendable {
+/// The keys are declared in ModelConfigKeys.swift; `problems()` (ModelConfigValidation.swift)
+/// lists invalid values and combinations.
+public struct ModelConfig: Equatable, Sendable {
   /// E: word embedding size, for source and target.
   public var embeddingSize: Int = 128
   /// H: GRU state size of each encoder direction and of the decoder.
@@ -130,45 +131,4 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
   /// C: size of an encoder state as the attention sees it.
   public var contextSize: Int { bidirectional ? 2 * hiddenSize : hiddenSize }
-
-  enum CodingKeys: String, CodingKey {
-    case embeddingSize, hiddenSize, attentionSize, bidirectional, attention, decoderInit
-    case decoderChoice = "decoder"
-    case encoderLayers, decoderLayers, dropout, attentionHeads, attentionNormalizer
-    case attentionWindow, windowHalfWidth, inputFeeding, attentionTemperature
-    case decodingTemperature, hardAttention, tieEmbeddings, weightInit, recurrentInit, initRange
-    case sourceVocabularySize, targetVocabularySize
-  }
-
-  /// Reads a stored config; a field the JSON lacks (written by an older Attend) keeps its default.
-  public init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
-      if let stored = try c.decodeIfPresent(T.self, forKey: key) { value = stored }
-    }
-    try read(.embeddingSize, &embeddingSize)
-    try read(.hiddenSize, &hiddenSize)
-    try read(.attentionSize, &attentionSize)
-    try read(.bidirectional, &bidirectional)
-    try read(.attention, &attention)
-    try read(.decoderInit, &decoderInit)
-    decoderChoice = try c.decodeIfPresent(DecoderOrder.self, forKey: .decoderChoice)
-    try read(.encoderLayers, &encoderLayers)
-    try read(.decoderLayers, &decoderLayers)
-    try read(.dropout, &dropout)
-    try read(.attentionHeads, &attentionHeads)
-    try read(.attentionNormalizer, &attentionNormalizer)
-    try read(.attentionWindow, &attentionWindow)
-    try read(.windowHalfWidth, &windowHalfWidth)
-    try read(.inputFeeding, &inputFeeding)
-    try read(.attentionTemperature, &attentionTemperature)
-    try read(.decodingTemperature, &decodingTemperature)
-    try read(.hardAttention, &hardAttention)
-    try read(.tieEmbeddings, &tieEmbeddings)
-    try read(.weightInit, &weightInit)
-    try read(.recurrentInit, &recurrentInit)
-    try read(.initRange, &initRange)
-    try read(.sourceVocabularySize, &sourceVocabularySize)
-    try read(.targetVocabularySize, &targetVocabularySize)
-  }
 }

@@ -21,20 +21,7 @@ extension ModelConfig {
     let h = hiddenSize, c = contextSize
     let widths = "bidirectional: \(bidirectional) makes the encoder states \(c) wide, hidden_size \(h)"
 
-    for (key, value) in [
-      ("embedding_size", embeddingSize), ("hidden_size", hiddenSize), ("attention_size", attentionSize),
-      ("encoder_layers", encoderLayers), ("decoder_layers", decoderLayers),
-      ("attention_heads", attentionHeads), ("window_half_width", windowHalfWidth),
-    ] where value < 1 {
-      problem(key, "must be an integer > 0, found \(value)")
-    }
-    if !(dropout >= 0 && dropout < 1) { problem("dropout", "must be a number in [0, 1), found \(dropout)") }
-    for (key, value) in [
-      ("attention_temperature", attentionTemperature), ("decoding_temperature", decodingTemperature),
-      ("init_range", initRange),
-    ] where !(value > 0 && value.isFinite) {
-      problem(key, "must be a number > 0, found \(value)")
-    }
+    for (key, message) in rangeProblems() { problem(key, message) }
     guard found.isEmpty else { return found }
 
     if (attention == .dot || attention == .scaledDot) && c != h {

@@ -103,7 +103,9 @@ public final class Workspace {
     let (e, h, c, v) = (m.e, m.h, m.c, m.targetVocabularySize)
     let (zw, gw, ow) = (m.zWidth, m.gWidth, m.outputInputSize)
     let dropout = m.config.dropout > 0
-    encoder.prepare(m.encoder, batch: b, sourceLength: s, lengths: batch.sourceLengths, dropout: dropout)
+    encoder.prepare(
+      m.encoder, batch: b, sourceLength: s, lengths: batch.sourceLengths, dropout: dropout,
+      keepsEveryStep: mode == .training)
     attention.prepare(m.attention, batch: b, sourceLength: s, steps: t, keepsEveryStep: mode == .training)
     while layers.count < m.layerCount { layers.append(DecoderLayer.Activations()) }
     if layers.count > m.layerCount { layers.removeLast(layers.count - m.layerCount) }

@@ -3,7 +3,7 @@ import AttendModel
 
 /// Adam (Kingma & Ba 2015) with bias correction. Its moments share the parameter store's flat
 /// layout, so an update is one vectorised loop over all parameters.
-public final class Adam {
+public final class Adam: Optimizer {
   public let beta1: Float
   public let beta2: Float
   public let epsilon: Float
@@ -12,6 +12,10 @@ public final class Adam {
   public let v: FloatBuffer
   /// Updates taken so far.
   public private(set) var step = 0
+  /// β1^step and β2^step in Double, for the bias correction: one multiplication per update
+  /// instead of `step` (the same products in the same order as multiplying out the power).
+  private var beta1Power = 1.0
+  private var beta2Power = 1.0
 
   public init(parameterCount: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
     self.beta1 = beta1
@@ -21,22 +25,34 @@ public final class Adam {
     v = FloatBuffer(count: parameterCount)
   }
 
+  public var checkpointState: OptimizerState {
+    OptimizerState(name: OptimizerKind.adam.rawValue, step: step, beta1: beta1, beta2: beta2, epsilon: epsilon)
+  }
+
+  public var stateBuffers: [(prefix: String, buffer: FloatBuffer)] {
+    [(CheckpointTensorName.firstMomentPrefix, m), (CheckpointTensorName.secondMomentPrefix, v)]
+  }
+
   /// Restores the moments and step count (from a checkpoint).
-  public func restore(m mValues: [Float], v vValues: [Float], step: Int) {
-    precondition(mValues.count == m.count && vValues.count == v.count)
-    for i in 0..<m.count {
-      m[i] = mValues[i]
-      v[i] = vValues[i]
-    }
+  public func restore(step: Int, buffers: [String: [Float]]) {
+    m.copy(from: buffers[CheckpointTensorName.firstMomentPrefix]!)
+    v.copy(from: buffers[CheckpointTensorName.secondMomentPrefix]!)
     self.step = step
+    (beta1Power, beta2Power) = (1, 1)
+    for _ in 0..<step {
+      beta1Power *= Double(beta1)
+      beta2Power *= Double(beta2)
+    }
   }
 
   /// θ ← θ − lr · m̂ / (√v̂ + ε) using the gradients in `store`. Large stores are updated in
   /// chunks on both cores (`KernelThread`); each element's arithmetic is the same either way.
   public func update(_ store: ParameterStore, learningRate: Float) {
     step += 1
-    let correction1 = 1 - Float(Double(beta1).power(step))
-    let correction2 = 1 - Float(Double(beta2).power(step))
+    beta1Power *= Double(beta1)
+    beta2Power *= Double(beta2)
+    let correction1 = 1 - Float(beta1Power)
+    let correction2 = 1 - Float(beta2Power)
     var job = Update(
       b1: beta1, b2: beta2, eps: epsilon, stepSize: learningRate / correction1,
       invSqrtCorrection2: 1 / correction2.squareRoot(), p: store.values.pointer, g: store.gradients.pointer,
@@ -65,14 +81,6 @@ public final class Adam {
         i += 16
       }
     }
-  }
-}
-
-extension Double {
-  fileprivate func power(_ n: Int) -> Double {
-    var result = 1.0
-    for _ in 0..<n { result *= self }
-    return result
   }
 }
 

@@ -36,59 +36,94 @@ public struct CheckpointMetric: Codable, Equatable, Sendable {
   }
 }
 
-/// Adam's settings and step count; its moments are the `optimizer.exp_avg.*` and
-/// `optimizer.exp_avg_sq.*` tensors.
-public struct OptimizerState: Codable, Equatable, Sendable {
-  public var name: String = "adam"
-  public var beta1: Float
-  public var beta2: Float
-  public var epsilon: Float
-  public var step: Int
+/// The optimizers Attend trains with: `training.optimizer` and the header's `optimizer.name`.
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+  /// Adam (Kingma & Ba 2015), β1 0.9, β2 0.999, ε 1e-8.
+  case adam
+  /// Plain stochastic gradient descent with optional momentum (Luong et al. 2015 used it with
+  /// momentum 0 and the learning rate halved every epoch after the fifth).
+  case sgd
+}
 
-  public init(_ adam: Adam) {
-    beta1 = adam.beta1
-    beta2 = adam.beta2
-    epsilon = adam.epsilon
-    step = adam.step
+/// The optimizer's settings and step count (Optimizer.checkpointState); its per-parameter state
+/// buffers are tensors (`tensorPrefixes`). Settings of the other optimizer are absent.
+public struct OptimizerState: Codable, Equatable, Sendable {
+  /// `training.optimizer`: "adam" or "sgd".
+  public var name: String
+  public var step: Int
+  /// Adam's settings.
+  public var beta1: Float?
+  public var beta2: Float?
+  public var epsilon: Float?
+  /// SGD's momentum.
+  public var momentum: Float?
+
+  public init(
+    name: String, step: Int, beta1: Float? = nil, beta2: Float? = nil, epsilon: Float? = nil, momentum: Float? = nil
+  ) {
+    self.name = name
+    self.step = step
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    self.momentum = momentum
+  }
+
+  /// The name prefixes of the state tensors a checkpoint holds for this optimizer, in order; nil
+  /// for an optimizer this build does not know.
+  public var tensorPrefixes: [String]? {
+    switch OptimizerKind(rawValue: name) {
+    case .adam: return [CheckpointTensorName.firstMomentPrefix, CheckpointTensorName.secondMomentPrefix]
+    case .sgd: return (momentum ?? 0) > 0 ? [CheckpointTensorName.momentumBufferPrefix] : []
+    case nil: return nil
+    }
   }
 }
 
 /// The tensor naming scheme. Parameters keep their `ParameterStore` names, which are the names
 /// of the PyTorch reference model's `state_dict` (scripts/reference_model.py), so an export needs
 /// no renaming. Adam's moments of parameter `p` are `optimizer.exp_avg.p` and
-/// `optimizer.exp_avg_sq.p`, as `torch.optim.Adam` calls them.
+/// `optimizer.exp_avg_sq.p`, SGD's momentum buffer `optimizer.momentum_buffer.p`, as
+/// `torch.optim` calls them.
 public enum CheckpointTensorName {
+  /// Every optimizer state tensor's name starts with this.
+  public static let optimizerPrefix = "optimizer."
   public static let firstMomentPrefix = "optimizer.exp_avg."
   public static let secondMomentPrefix = "optimizer.exp_avg_sq."
-
-  public static func firstMoment(of parameter: String) -> String { firstMomentPrefix + parameter }
-  public static func secondMoment(of parameter: String) -> String { secondMomentPrefix + parameter }
+  public static let momentumBufferPrefix = "optimizer.momentum_buffer."
 }
 
 /// A checkpoint read and checked: the model ready to translate, and for training checkpoints
-/// Adam's moments in the parameter store's flat layout.
+/// the optimizer's state buffers in the parameter store's flat layout.
 struct ReadCheckpoint {
   var loaded: LoadedModel
   var kind: CheckpointKind
   var version: UInt32
-  /// Flat, like `model.parameters.values`; nil for model checkpoints.
-  var firstMoment: [Float]?
-  var secondMoment: [Float]?
+  /// By tensor-name prefix (OptimizerState.tensorPrefixes), each flat like
+  /// `model.parameters.values`; nil for model checkpoints and when not asked for.
+  var optimizerBuffers: [String: [Float]]?
 }
 
 extension ModelCheckpoint {
-  /// Saves a training checkpoint (kind 2): parameters, Adam's moments and step, and `header`,
-  /// whose `trainingState` must be set. This is what `attend train --resume` continues from.
-  public static func saveTraining(_ model: Seq2Seq, adam: Adam, header: CheckpointHeader, to path: String) throws {
+  /// Saves a training checkpoint (kind 2): parameters, the optimizer's settings and step
+  /// (`optimizerState`) and its per-parameter state `optimizerBuffers` (named by prefix, in the
+  /// parameters' layout), and `header`, whose `trainingState` must be set. This is what
+  /// `attend train --resume` continues from.
+  public static func saveTraining(
+    _ model: Seq2Seq, optimizerState: OptimizerState, optimizerBuffers: [(prefix: String, buffer: FloatBuffer)],
+    header: CheckpointHeader, to path: String
+  ) throws {
     precondition(header.trainingState != nil, "a training checkpoint needs its training state")
+    precondition(optimizerBuffers.map(\.prefix) == optimizerState.tensorPrefixes, "buffers as the state names them")
     var header = header
-    header.optimizer = OptimizerState(adam)
-    try write(parameters: model.parameters, moments: (adam.m, adam.v), header: header, kind: .training, to: path)
+    header.optimizer = optimizerState
+    try write(
+      parameters: model.parameters, optimizerBuffers: optimizerBuffers, header: header, kind: .training, to: path)
   }
 
   static func write(
-    parameters store: ParameterStore, moments: (FloatBuffer, FloatBuffer)?, header: CheckpointHeader,
-    kind: CheckpointKind, to path: String
+    parameters store: ParameterStore, optimizerBuffers: [(prefix: String, buffer: FloatBuffer)] = [],
+    header: CheckpointHeader, kind: CheckpointKind, to path: String
   ) throws {
     func tensor(_ name: String, _ info: ParameterInfo, _ buffer: FloatBuffer) -> CheckpointTensor {
       CheckpointTensor(
@@ -96,9 +131,8 @@ extension ModelCheckpoint {
         values: Array(UnsafeBufferPointer(start: buffer.pointer + info.offset, count: info.count)))
     }
     var tensors = store.infos.map { tensor($0.name, $0, store.values) }
-    if let (m, v) = moments {
-      tensors += store.infos.map { tensor(CheckpointTensorName.firstMoment(of: $0.name), $0, m) }
-      tensors += store.infos.map { tensor(CheckpointTensorName.secondMoment(of: $0.name), $0, v) }
+    for (prefix, buffer) in optimizerBuffers {
+      tensors += store.infos.map { tensor(prefix + $0.name, $0, buffer) }
     }
     let json = try StoredJSON.encoder().encode(header)
     try Checkpoint.write(Checkpoint(header: Array(json), tensors: tensors, kind: kind), to: path)
@@ -106,13 +140,13 @@ extension ModelCheckpoint {
 
   /// Reads and checks a checkpoint: the bytes (AttendStorage), the header (JSON, kind, the model
   /// it describes against the tensors, before any allocation that size), then every tensor.
-  /// `moments: false` (translation): Adam's moments of a training checkpoint are checked (CRC,
-  /// names, shapes) but not kept, which saves two copies of the model's size in memory.
+  /// `moments: false` (translation): the optimizer's state tensors of a training checkpoint
+  /// are checked (CRC, names, shapes) but not kept, which saves up to two copies of the model's
+  /// size in memory.
   static func read(from path: String, moments: Bool = true) throws -> ReadCheckpoint {
-    let isMoment = { (name: String) in
-      name.hasPrefix(CheckpointTensorName.firstMomentPrefix) || name.hasPrefix(CheckpointTensorName.secondMomentPrefix)
-    }
-    return try decode(Checkpoint.read(from: path, keepingValues: { moments || !isMoment($0) }), path: path, moments: moments)
+    let isOptimizerState = { (name: String) in name.hasPrefix(CheckpointTensorName.optimizerPrefix) }
+    return try decode(
+      Checkpoint.read(from: path, keepingValues: { moments || !isOptimizerState($0) }), path: path, moments: moments)
   }
 
   /// `read` for a checkpoint already read from `path`.
@@ -121,10 +155,18 @@ extension ModelCheckpoint {
     func fail(_ problem: CheckpointLoadError.Problem) -> CheckpointLoadError {
       CheckpointLoadError(path: path, problem: problem)
     }
+    var optimizerPrefixes: [String] = []
     if checkpoint.kind == .training {
-      guard header.trainingState != nil, header.optimizer != nil else {
+      guard header.trainingState != nil, let optimizer = header.optimizer else {
         throw fail(.invalidHeader("a training checkpoint without training_state and optimizer"))
       }
+      guard let prefixes = optimizer.tensorPrefixes else {
+        throw fail(
+          .invalidHeader(
+            "optimizer.name is '\(optimizer.name)', expected one of "
+              + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")))
+      }
+      optimizerPrefixes = prefixes
     }
     let floatsInFile = checkpoint.tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
     try checkModelSize(header, floatsInFile: floatsInFile, path: path)
@@ -143,11 +185,11 @@ extension ModelCheckpoint {
       }
     }
     for info in store.infos { try take(info.name, info, into: store.values.pointer) }
-    var firstMoment: [Float]?
-    var secondMoment: [Float]?
+    var optimizerBuffers: [String: [Float]]?
     if checkpoint.kind == .training && !moments {
       for info in store.infos {
-        for name in [CheckpointTensorName.firstMoment(of: info.name), CheckpointTensorName.secondMoment(of: info.name)] {
+        for prefix in optimizerPrefixes {
+          let name = prefix + info.name
           guard let tensor = byName.removeValue(forKey: name) else { throw fail(.missingTensor(name)) }
           guard tensor.shape == info.shape else {
             throw fail(.shapeMismatch(name: name, found: tensor.shape, expected: info.shape))
@@ -155,19 +197,17 @@ extension ModelCheckpoint {
         }
       }
     } else if checkpoint.kind == .training {
-      let m = FloatBuffer(count: store.count)
-      let v = FloatBuffer(count: store.count)
-      for info in store.infos {
-        try take(CheckpointTensorName.firstMoment(of: info.name), info, into: m.pointer)
-        try take(CheckpointTensorName.secondMoment(of: info.name), info, into: v.pointer)
+      optimizerBuffers = [:]
+      for prefix in optimizerPrefixes {
+        let buffer = FloatBuffer(count: store.count)
+        for info in store.infos { try take(prefix + info.name, info, into: buffer.pointer) }
+        optimizerBuffers?[prefix] = buffer.array
       }
-      firstMoment = Array(UnsafeBufferPointer(start: m.pointer, count: m.count))
-      secondMoment = Array(UnsafeBufferPointer(start: v.pointer, count: v.count))
     }
     if let extra = byName.keys.sorted().first { throw fail(.unexpectedTensor(extra)) }
     return ReadCheckpoint(
       loaded: LoadedModel(header: header, model: model), kind: checkpoint.kind, version: checkpoint.version,
-      firstMoment: firstMoment, secondMoment: secondMoment)
+      optimizerBuffers: optimizerBuffers)
   }
 
   /// Reads only the header (no tensors): for listings and pointers. The bytes are checked as far
@@ -189,13 +229,11 @@ extension ModelCheckpoint {
     }
     let model = header.model
     if let problem = model.problems().first { throw fail(problem.description) }
-    for (name, value) in [
-      ("embedding_size", model.embeddingSize), ("hidden_size", model.hiddenSize),
-      ("attention_size", model.attentionSize), ("encoder_layers", model.encoderLayers),
-      ("decoder_layers", model.decoderLayers), ("attention_heads", model.attentionHeads),
-      ("window_half_width", model.windowHalfWidth),
-    ] where value > floatsInFile {
-      throw fail("model.\(name) is \(value), more than the file's \(floatsInFile) parameter values")
+    // Every size (a positive integer key) is at most the number of values.
+    for key in ModelConfig.fileKeys where key.type == .integer(atLeast: 1) {
+      if case .integer(let value) = key.value(in: model), value > floatsInFile {
+        throw fail("model.\(key.name) is \(value), more than the file's \(floatsInFile) parameter values")
+      }
     }
     let specials = SpecialToken.strings.count
     for (side, size, vocabulary) in [
@@ -253,10 +291,10 @@ public enum StoredJSON {
     return decoder
   }
 
-  /// Decodes a checkpoint header. A header that lacks fields (written before they existed) is
-  /// decoded again with its `experiment`, `model` and `training_state` objects laid over the
-  /// current defaults, so it reads as those settings' defaults (which, by convention, are the
-  /// old behaviour) instead of failing.
+  /// Decodes a checkpoint header. The config sections (`experiment`, `model`) read keys they lack
+  /// as their declared defaults (DeclaredConfig). A `training_state` that lacks fields (written
+  /// before they existed) is decoded again laid over the current defaults, so it reads as those
+  /// fields' defaults (which, by convention, are the old behaviour) instead of failing.
   static func decodeHeader(_ bytes: [UInt8], path: String) throws -> CheckpointHeader {
     func fail(_ detail: String) -> CheckpointLoadError {
       CheckpointLoadError(path: path, problem: .invalidHeader(detail))
@@ -271,9 +309,7 @@ public enum StoredJSON {
     guard object["kind"] as? String == "attend-model" else {
       throw fail("kind is \(object["kind"].map { "\($0)" } ?? "missing"), expected \"attend-model\"")
     }
-    for (key, defaults) in defaultObjects {
-      if let stored = object[key] { object[key] = merge(stored, over: defaults) }
-    }
+    if let stored = object["training_state"] { object["training_state"] = merge(stored, over: defaultTrainingState) }
     do {
       let data = try JSONSerialization.data(withJSONObject: object)
       return try decoder().decode(CheckpointHeader.self, from: data)
@@ -284,18 +320,11 @@ public enum StoredJSON {
     }
   }
 
-  /// The current defaults of the header's nested objects, as JSON objects.
-  nonisolated(unsafe) private static let defaultObjects: [(String, Any)] = [
-    ("experiment", defaultObject(ExperimentConfig(data: DataConfig(train: "", dev: ""), logging: LoggingConfig(runName: "")))),
-    ("model", defaultObject(ModelConfig())),
-    (
-      "training_state",
-      defaultObject(
-        TrainingState(
-          batcher: BatcherState(epoch: 0, position: 0, randomState: [0, 0, 0, 0], batches: []),
-          randomState: [0, 0, 0, 0], learningRate: 0))
-    ),
-  ]
+  /// A training state with every field at its default, as a JSON object.
+  nonisolated(unsafe) private static let defaultTrainingState = defaultObject(
+    TrainingState(
+      batcher: BatcherState(epoch: 0, position: 0, randomState: [0, 0, 0, 0], batches: []),
+      randomState: [0, 0, 0, 0], learningRate: 0))
 
   private static func defaultObject<T: Encodable>(_ value: T) -> Any {
     // Configs and states are plain numbers, strings, bools and arrays: encoding cannot fail.

@@ -56,7 +56,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
       return "\(location)cannot read the config file: \(reason)"
     case .emptyFile:
       return "\(location)the config file is empty; expected the sections "
-        + "\(ConfigSection.allCases.map(\.rawValue).joined(separator: ", ")) "
+        + "\(ExperimentConfig.sectionNames.joined(separator: ", ")) "
         + "(data.train and data.dev are required)"
     case .invalidYAML(let problem, let column):
       let at = column.map { " (column \($0))" } ?? ""

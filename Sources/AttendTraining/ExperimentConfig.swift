@@ -3,10 +3,12 @@ import AttendModel
 import Foundation
 
 // The experiment configuration: one YAML file per run, four sections. The YAML keys are the
-// snake_case forms of the property names below (`hiddenSize` ↔ `hidden_size`); the defaults written
-// here are the only defaults (the loader starts from these values and overrides what the file sets).
-// Reading and validation live in ConfigLoader.swift, errors in ConfigError.swift, and the user-facing
-// table in docs/config-reference.md.
+// snake_case forms of the property names below (`hiddenSize` ↔ `hidden_size`), declared with their
+// types, ranges and docs in ExperimentConfigKeys.swift and AttendModel/ModelConfigKeys.swift. The
+// initial values written here are the only defaults (the loader starts from these values and
+// overrides what the file sets; a few keys derive theirs from other keys). Reading lives in
+// ConfigLoader.swift, errors in ConfigError.swift; docs/config-reference.md is generated from the
+// declarations (ConfigReference.swift).
 //
 // Paths: relative paths in `data`, `training` and `logging` are resolved against the current working
 // directory of the process (not the config file's directory), so run `attend` from the repository root.
@@ -14,7 +16,7 @@ import Foundation
 /// Where the corpora are and how they are turned into training pairs: reading (TSV or line-parallel
 /// files, bad lines), the dev/test split, text preparation (normalisation, punctuation, subwords),
 /// length filtering, vocabularies and batching. TrainingData.swift runs it; docs/data.md explains it.
-public struct DataConfig: Codable, Equatable, Sendable {
+public struct DataConfig: Equatable, Sendable {
   /// Training corpus: a TSV file (`source<TAB>target` per line, see `sourceColumn`), or, with
   /// `trainTarget`, the source-side file of two line-parallel plain-text files. Required.
   public var train: String
@@ -97,53 +99,10 @@ public struct DataConfig: Codable, Equatable, Sendable {
     if let target { return .parallel(source: path, target: target) }
     return .tsv(path: path, sourceColumn: sourceColumn, targetColumn: targetColumn)
   }
-
-  // Stored configs (database, checkpoints) written before a key existed read as its default.
-  private enum CodingKeys: String, CodingKey {
-    case train, trainTarget, dev, devTarget, test, testTarget, sourceColumn, targetColumn, devSize
-    case testSize, splitSeed, badLines, devAlignments, normalization, lowercase, splitPunctuation
-    case merges, jointMerges, minLength, maxLength, minSourceLength, maxSourceLength
-    case minTargetLength, maxTargetLength, minFrequency, maxVocabulary, batchTokens, bucketing
-  }
-
-  public init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
-      try c.decodeIfPresent(T.self, forKey: key) ?? fallback
-    }
-    train = try c.decode(String.self, forKey: .train)
-    dev = try c.decodeIfPresent(String.self, forKey: .dev)
-    trainTarget = try c.decodeIfPresent(String.self, forKey: .trainTarget)
-    devTarget = try c.decodeIfPresent(String.self, forKey: .devTarget)
-    test = try c.decodeIfPresent(String.self, forKey: .test)
-    testTarget = try c.decodeIfPresent(String.self, forKey: .testTarget)
-    devAlignments = try c.decodeIfPresent(String.self, forKey: .devAlignments)
-    sourceColumn = try value(.sourceColumn, sourceColumn)
-    targetColumn = try value(.targetColumn, targetColumn)
-    devSize = try value(.devSize, devSize)
-    testSize = try value(.testSize, testSize)
-    splitSeed = try value(.splitSeed, splitSeed)
-    badLines = try value(.badLines, badLines)
-    normalization = try value(.normalization, UnicodeNormalization.none)  // what older runs did
-    lowercase = try value(.lowercase, lowercase)
-    splitPunctuation = try value(.splitPunctuation, splitPunctuation)
-    merges = try value(.merges, merges)
-    jointMerges = try value(.jointMerges, jointMerges)
-    minLength = try value(.minLength, minLength)
-    maxLength = try value(.maxLength, maxLength)
-    minSourceLength = try c.decodeIfPresent(Int.self, forKey: .minSourceLength)
-    maxSourceLength = try c.decodeIfPresent(Int.self, forKey: .maxSourceLength)
-    minTargetLength = try c.decodeIfPresent(Int.self, forKey: .minTargetLength)
-    maxTargetLength = try c.decodeIfPresent(Int.self, forKey: .maxTargetLength)
-    minFrequency = try value(.minFrequency, minFrequency)
-    maxVocabulary = try value(.maxVocabulary, maxVocabulary)
-    batchTokens = try value(.batchTokens, batchTokens)
-    bucketing = try value(.bucketing, bucketing)
-  }
 }
 
 /// The optimisation: batching, schedule, stopping, evaluation cadence, decoding limit, checkpoints.
-public struct TrainingConfig: Codable, Equatable, Sendable {
+public struct TrainingConfig: Equatable, Sendable {
   /// Seed for initialisation, shuffling and teacher-forcing coin flips.
   public var seed: UInt64 = 1
   /// Sentence pairs per batch (B).
@@ -154,8 +113,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   public var maxSteps: Int = 0
   /// Stop after this many minutes of wall-clock time (0 = no limit).
   public var timeLimitMinutes: Double = 0
-  /// Adam's step size.
+  /// The optimizer: adam or sgd (Optimizer.swift).
+  public var optimizer: OptimizerKind = .adam
+  /// The step size; when the file does not set it, 0.001 with adam and 1.0 with sgd.
   public var learningRate: Double = 0.001
+  /// SGD's momentum μ, in [0, 1) (0: plain SGD, as Luong et al. 2015).
+  public var momentum: Double = 0
   /// Rescale gradients whose global L2 norm exceeds this (0 disables clipping).
   public var clipNorm: Double = 1.0
   /// Probability of feeding the gold previous word to the decoder rather than its own prediction.
@@ -164,7 +127,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   public var evalEvery: Int = 500
   /// Greedy decoding stops after `maxOutputRatio × source length + 5` tokens.
   public var maxOutputRatio: Double = 2.0
-  /// Worker threads for the numeric kernels.
+  /// Threads for the numeric kernels (the training thread and at most one kernel thread).
   public var threads: Int = 2
   /// Directory for checkpoints; a run writes to `checkpointDir/<run_name>/`.
   public var checkpointDir: String = "checkpoints"
@@ -183,12 +146,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   public var lrPatience: Int = 0
   /// The learning rate is never reduced below this.
   public var minLearningRate: Double = 0
+  /// From the end of this epoch on, the learning rate is multiplied by `lrDecayFactor` at the
+  /// end of every epoch (0 = never): Luong et al. 2015 halved it every epoch after the fifth.
+  public var lrDecayStartEpoch: Int = 0
+  /// The factor of that per-epoch decay, in (0, 1].
+  public var lrDecayFactor: Double = 0.5
 
   public init() {}
 }
 
 /// What the run is called and where its log goes.
-public struct LoggingConfig: Codable, Equatable, Sendable {
+public struct LoggingConfig: Equatable, Sendable {
   /// The run's name in the database and its checkpoint directory (default: the config file's name).
   public var runName: String
   /// SQLite database that records runs, metrics and attention probes.
@@ -224,8 +192,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     self.logging = logging
   }
 
-  /// The resolved configuration as JSON with sorted snake_case keys: stored with each run in the
-  /// database and in every checkpoint. Unset optional paths are left out. Read back with `init(json:)`.
+  /// The resolved configuration as JSON with sorted snake_case keys, as the training log stores it
+  /// with each run (checkpoint headers hold the same keys, written by StoredJSON). Unset optional
+  /// keys (paths, per-side length limits) are left out. Read back with `init(json:)`.
   public func jsonString() -> String {
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -60,7 +60,7 @@ public enum ModelCheckpoint {
   /// model checkpoint (kind 1: translate, export, average; no resume). Atomic: an existing file
   /// at `path` is replaced only by a complete new one. Training checkpoints: `saveTraining`.
   public static func save(_ model: Seq2Seq, header: CheckpointHeader, to path: String) throws {
-    try write(parameters: model.parameters, moments: nil, header: header, kind: .model, to: path)
+    try write(parameters: model.parameters, header: header, kind: .model, to: path)
   }
 
   /// Loads a model or training checkpoint of any readable format version for translation,

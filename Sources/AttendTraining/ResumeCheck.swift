@@ -1,17 +1,17 @@
 import AttendData
+import AttendModel
 import Foundation
 
 /// What must stay the same for `attend train --resume` to continue exactly: the config keys that
 /// change how a step is computed, and the data.
 public enum ResumeCheck {
   /// Keys that may differ between a checkpoint and the run that resumes it: they decide when to
-  /// stop, where files go and what is logged, never what a step computes. Every other key must
-  /// match (so a key added later is protected by default). `logging.*` may all change.
-  public static let changeableKeys: Set<String> = [
-    "training.max_steps", "training.epochs", "training.time_limit_minutes", "training.threads",
-    "training.checkpoint_dir", "training.keep_last", "training.keep_best", "training.patience",
-    "data.test",
-  ]
+  /// stop, where files go and what is logged, never what a step computes (declared with
+  /// `changeableOnResumeKey()`). Every other key must match (so a key added later is protected by
+  /// default). `logging.*` may all change.
+  public static let changeableKeys: Set<String> = Set(
+    DataConfig.keys.filter(\.changeableOnResume).map { "data." + $0.name }
+      + TrainingConfig.keys.filter(\.changeableOnResume).map { "training." + $0.name })
 
   public static func isChangeable(_ key: String) -> Bool {
     changeableKeys.contains(key) || key.hasPrefix("logging.")

@@ -37,7 +37,7 @@ extension Trainer {
 
   /// With `resume`, restores everything from the newest checkpoint that reads without error,
   /// falling back to older step files only when a file is damaged. Needs the data, the model,
-  /// Adam and a fresh state set up.
+  /// the optimizer and a fresh state set up.
   func restoreIfResuming() throws {
     guard resume else { return }
     var damaged: [String] = []
@@ -57,7 +57,7 @@ extension Trainer {
       problem: .runDirectory("no readable checkpoint to resume from:\n  " + damaged.joined(separator: "\n  ")))
   }
 
-  /// Restores parameters, Adam, the batcher, the random generator and the training state from
+  /// Restores parameters, the optimizer, the batcher, the random generator and the training state from
   /// the training checkpoint at `path`, after checking that it belongs to this config and data.
   func restore(from path: String) throws {
     let read = try ModelCheckpoint.read(from: path)
@@ -65,8 +65,8 @@ extension Trainer {
     func fail(_ problem: CheckpointLoadError.Problem) -> CheckpointLoadError {
       CheckpointLoadError(path: path, problem: problem)
     }
-    guard read.kind == .training, let saved = header.trainingState, let optimizer = header.optimizer,
-      let m = read.firstMoment, let v = read.secondMoment
+    guard read.kind == .training, let saved = header.trainingState, let stored = header.optimizer,
+      let buffers = read.optimizerBuffers
     else {
       throw fail(
         .notResumable(
@@ -86,11 +86,10 @@ extension Trainer {
       let parts = ResumeCheck.differingParts(stored, fingerprint).joined(separator: " and ")
       throw fail(.dataMismatch("the \(parts) pairs differ from those the checkpoint was trained on"))
     }
-    let fresh = OptimizerState(adam)
-    guard optimizer.name == fresh.name, optimizer.beta1 == fresh.beta1, optimizer.beta2 == fresh.beta2,
-      optimizer.epsilon == fresh.epsilon, optimizer.step >= 0
-    else {
-      throw fail(.notResumable(reason: "its optimizer (\(optimizer)) is not the one this build trains with (\(fresh))"))
+    var fresh = optimizer.checkpointState
+    fresh.step = stored.step
+    guard stored == fresh, stored.step >= 0 else {
+      throw fail(.notResumable(reason: "its optimizer (\(stored)) is not the one this config trains with (\(fresh))"))
     }
     guard saved.randomState.count == 4, saved.step >= 0 else {
       throw fail(.invalidHeader("training_state.random_state must hold 4 words and step must be ≥ 0"))
@@ -107,7 +106,7 @@ extension Trainer {
 
     // Everything checked: take it over.
     model.parameters.values.pointer.update(from: read.loaded.model.parameters.values.pointer, count: model.parameters.count)
-    adam.restore(m: m, v: v, step: optimizer.step)
+    optimizer.restore(step: stored.step, buffers: buffers)
     batcher = restoredBatcher
     rng = RandomGenerator(state: saved.randomState)
     state = saved

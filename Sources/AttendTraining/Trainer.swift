@@ -28,7 +28,7 @@ public struct TrainingSummary: Sendable {
   public var bestMetric: Double? = nil
 }
 
-/// Runs one experiment: data, model, Adam, evaluation, checkpoints and the SQLite log.
+/// Runs one experiment: data, model, optimizer, evaluation, checkpoints and the SQLite log.
 ///
 /// `run()` reads top-down: prepare everything, then loop { step; log; evaluate }, then finish.
 public final class Trainer {
@@ -42,7 +42,7 @@ public final class Trainer {
   var data: TrainingData!
   var resolved: ExperimentConfig!
   var model: Seq2Seq!
-  var adam: Adam!
+  var optimizer: (any Optimizer)!
   var batcher: Batcher!
   var rng = RandomGenerator(seed: 0)
   var state: TrainingState!
@@ -122,7 +122,7 @@ public final class Trainer {
     log("blas: \(BLAS.summary)")
 
     model = Seq2Seq(config: modelConfig, seed: cfg.training.seed)
-    adam = Adam(parameterCount: model.parameters.count)
+    optimizer = cfg.training.makeOptimizer(parameterCount: model.parameters.count)
     batcher = data.makeBatcher(batchSize: cfg.training.batchSize, seed: cfg.training.seed)
     rng = RandomGenerator(seed: cfg.training.seed &+ 0x5EED)
     state = TrainingState(batcher: batcher.state, randomState: rng.stateWords, learningRate: cfg.training.learningRate)
@@ -172,13 +172,17 @@ public final class Trainer {
   func trainLoop() throws {
     var interval = IntervalStatistics()
     while !shouldStop() {
+      let rate = state.learningRate
+      if state.applyEpochDecays(completedEpochs: batcher.epoch, training: config.training) {
+        log("learning rate \(rate) → \(state.learningRate): epoch \(batcher.epoch) ended (lr_decay_start_epoch)")
+      }
       let batch = batcher.nextBatch()
       let stepStart = Date()
       model.parameters.zeroGradients()
       let (lossSum, tokens) = model.lossAndGradients(
         batch: batch, workspace: workspace, teacherForcing: Float(config.training.teacherForcing), rng: &rng)
       let norm = clipGradients(model.parameters, maxNorm: Float(config.training.clipNorm))
-      adam.update(model.parameters, learningRate: Float(state.learningRate))
+      optimizer.update(model.parameters, learningRate: Float(state.learningRate))
       state.step += 1
       state.trainingSeconds += Date().timeIntervalSince(stepStart)
       state.trainingTokens += tokens
@@ -314,7 +318,7 @@ public final class Trainer {
       dataFingerprint: ResumeCheck.dataFingerprint(train: data.train, dev: data.devEncoded), runID: runID,
       preprocessing: data.preprocessing)
     let path = checkpoints.path(step: state.step)
-    try ModelCheckpoint.saveTraining(model, adam: adam, header: header, to: path)
+    try ModelCheckpoint.saveTraining(model, optimizer: optimizer, header: header, to: path)
     try checkpoints.record(step: state.step, metric: metric)
     try db.logCheckpoint(
       runID: runID, step: state.step, path: path, bleu: lastBLEU, isBest: checkpoints.best?.step == state.step)

@@ -31,6 +31,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
   /// The same count, restarted after each learning-rate reduction: a reduction comes at
   /// `lr_patience`.
   public var plateauEvaluations: Int = 0
+  /// Per-epoch learning-rate decays applied so far (`lr_decay_start_epoch`): where the schedule
+  /// stands, so a resumed run neither repeats nor skips one.
+  public var epochDecays: Int = 0
 
   public init(batcher: BatcherState, randomState: [UInt64], learningRate: Double) {
     self.batcher = batcher

@@ -39,8 +39,11 @@ final class CheckpointLoadingTests: XCTestCase {
     let adam = Adam(parameterCount: model.parameters.count)
     var rng = RandomGenerator(seed: 9)
     adam.restore(
-      m: (0..<adam.m.count).map { _ in rng.nextNormal() }, v: (0..<adam.v.count).map { _ in rng.nextFloat() },
-      step: 17)
+      step: 17,
+      buffers: [
+        CheckpointTensorName.firstMomentPrefix: (0..<adam.m.count).map { _ in rng.nextNormal() },
+        CheckpointTensorName.secondMomentPrefix: (0..<adam.v.count).map { _ in rng.nextFloat() },
+      ])
     var state = TrainingState(
       batcher: BatcherState(epoch: 2, position: 1, randomState: [UInt64.max - 1, 2, 1 << 63, 4], batches: [[1, 0], [2]]),
       randomState: [UInt64.max, 0, 12_345_678_901_234_567_890, 1], learningRate: 0.003)
@@ -70,11 +73,11 @@ final class CheckpointLoadingTests: XCTestCase {
   func testTrainingCheckpointRoundTripsParametersMomentsAndHeaderExactly() throws {
     let path = try directory() + "/step.ckpt"
     let (model, adam, header) = try trainingFixture()
-    try ModelCheckpoint.saveTraining(model, adam: adam, header: header, to: path)
+    try ModelCheckpoint.saveTraining(model, optimizer: adam, header: header, to: path)
     let read = try ModelCheckpoint.read(from: path)
     XCTAssertEqual(read.kind, .training)
     var expected = header
-    expected.optimizer = OptimizerState(adam)
+    expected.optimizer = adam.checkpointState
     XCTAssertEqual(read.loaded.header, expected)
     XCTAssertEqual(read.loaded.header.trainingState?.randomState[2], 12_345_678_901_234_567_890)
     func bits(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) -> [UInt32] {
@@ -82,8 +85,8 @@ final class CheckpointLoadingTests: XCTestCase {
     }
     let n = model.parameters.count
     XCTAssertEqual(bits(read.loaded.model.parameters.values.pointer, n), bits(model.parameters.values.pointer, n))
-    XCTAssertEqual(read.firstMoment?.map(\.bitPattern), bits(adam.m.pointer, n))
-    XCTAssertEqual(read.secondMoment?.map(\.bitPattern), bits(adam.v.pointer, n))
+    XCTAssertEqual(read.optimizerBuffers?[CheckpointTensorName.firstMomentPrefix]?.map(\.bitPattern), bits(adam.m.pointer, n))
+    XCTAssertEqual(read.optimizerBuffers?[CheckpointTensorName.secondMomentPrefix]?.map(\.bitPattern), bits(adam.v.pointer, n))
     // Tensor names: parameters, then `optimizer.exp_avg.*`, then `optimizer.exp_avg_sq.*`.
     let names = try Checkpoint.read(from: path).tensors.map(\.name)
     let parameterNames = model.parameters.infos.map(\.name)
@@ -97,7 +100,7 @@ final class CheckpointLoadingTests: XCTestCase {
     var (model, adam, header) = try trainingFixture()
     header.metric = CheckpointMetric(name: "dev_loss", value: .nan, higherIsBetter: false)
     header.devBLEU = .infinity
-    try ModelCheckpoint.saveTraining(model, adam: adam, header: header, to: path)
+    try ModelCheckpoint.saveTraining(model, optimizer: adam, header: header, to: path)
     let read = try ModelCheckpoint.readHeader(from: path).header
     XCTAssertTrue(read.metric?.value.isNaN ?? false)
     XCTAssertEqual(read.devBLEU, .infinity)
@@ -234,7 +237,7 @@ final class CheckpointLoadingTests: XCTestCase {
     let base = try directory()
     let path = base + "/valid.ckpt"
     let (model, adam, header) = try trainingFixture()
-    try ModelCheckpoint.saveTraining(model, adam: adam, header: header, to: path)
+    try ModelCheckpoint.saveTraining(model, optimizer: adam, header: header, to: path)
     let valid = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     let sections = sectionPayloads(valid)
     var rng = RandomGenerator(seed: 2024)

@@ -1,5 +1,7 @@
+import AttendModel
 import Foundation
 import XCTest
+import Yams
 
 @testable import AttendTraining
 
@@ -214,10 +216,10 @@ final class ConfigTests: XCTestCase {
     let doc = try String(
       contentsOf: Self.root.appendingPathComponent("docs/config-reference.md"), encoding: .utf8)
     let sections: [(String, [String])] = [
-      ("model", ModelKey.allCases.map(\.rawValue)), ("data", DataKey.allCases.map(\.rawValue)),
-      ("training", TrainingKey.allCases.map(\.rawValue)), ("logging", LoggingKey.allCases.map(\.rawValue)),
+      ("model", ModelConfig.fileKeys.map(\.name)), ("data", DataConfig.fileKeys.map(\.name)),
+      ("training", TrainingConfig.fileKeys.map(\.name)), ("logging", LoggingConfig.fileKeys.map(\.name)),
     ]
-    XCTAssertEqual(sections.map(\.0), ConfigSection.allCases.map(\.rawValue))
+    XCTAssertEqual(sections.map(\.0), ExperimentConfig.sectionNames)
     for (section, keys) in sections {
       XCTAssertTrue(doc.contains("## `\(section)`"), "no section \(section)")
       for key in keys {
@@ -294,11 +296,15 @@ final class ConfigTests: XCTestCase {
           "keep_best" : 1,
           "keep_last" : 2,
           "learning_rate" : 0.001,
+          "lr_decay_factor" : 0.5,
+          "lr_decay_start_epoch" : 0,
           "lr_patience" : 0,
           "lr_reduction_factor" : 0.5,
           "max_output_ratio" : 2,
           "max_steps" : 0,
           "min_learning_rate" : 0,
+          "momentum" : 0,
+          "optimizer" : "adam",
           "patience" : 0,
           "seed" : 1,
           "teacher_forcing" : 1,
@@ -339,8 +345,8 @@ final class ConfigTests: XCTestCase {
 
   func testUnknownKeyFarFromAnyValidKeyListsValidKeysWithoutSuggestion() {
     let error = assertConfigError(
-      Self.minimal + "\ntraining:\n  optimizer: sgd\n", line: 5,
-      ["unknown key 'optimizer' in 'training'", "valid keys: seed, batch_size"])
+      Self.minimal + "\ntraining:\n  scheduler: cosine\n", line: 5,
+      ["unknown key 'scheduler' in 'training'", "valid keys: seed, batch_size"])
     XCTAssertFalse(error?.description.contains("did you mean") ?? true)
   }
 
@@ -475,6 +481,114 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(m.initRange, 0.05)
   }
 
+  func testDecoderDefaultsToTheAttentionKindsPaperOrder() throws {
+    XCTAssertEqual(try parse(Self.minimal).model.decoder, .bahdanau)
+    for kind in ["dot", "general", "concat", "scaled-dot"] {
+      let config = try parse(Self.minimal + "\nmodel:\n  bidirectional: false\n  attention: \(kind)\n")
+      XCTAssertEqual(config.model.decoder, .luong, kind)
+    }
+    let explicit = try parse(Self.minimal + "\nmodel:\n  bidirectional: false\n  attention: dot\n  decoder: luong\n")
+    XCTAssertEqual(explicit.model.decoder, .luong)
+    let bahdanauOrder = try parse(Self.minimal + "\nmodel:\n  attention: general\n  decoder: bahdanau\n")
+    XCTAssertEqual(bahdanauOrder.model.decoder, .bahdanau, "every score runs in either order")
+    assertConfigError(
+      Self.minimal + "\nmodel:\n  decoder: transformer\n", line: 5,
+      ["model.decoder", "unknown choice 'transformer' (valid choices: bahdanau, luong)"])
+  }
+
+  func testStoredModelConfigWithoutDecoderReadsTheAttentionKindsOrder() throws {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    let model = try decoder.decode(ModelConfig.self, from: Data(#"{"attention":"dot","hidden_size":16}"#.utf8))
+    XCTAssertEqual(model.decoder, .luong)
+    XCTAssertNil(model.decoderChoice, "an unwritten decoder stays unwritten: stored JSON is unchanged")
+    XCTAssertEqual(model.hiddenSize, 16)
+    XCTAssertEqual(model.embeddingSize, 128, "keys the JSON lacks keep their defaults")
+    let outOfRange = try decoder.decode(ModelConfig.self, from: Data(#"{"hidden_size":0}"#.utf8))
+    XCTAssertEqual(outOfRange.problems().first?.description, "model.hidden_size: must be an integer > 0, found 0")
+    XCTAssertThrowsError(try decoder.decode(ModelConfig.self, from: Data(#"{"attention":"luong"}"#.utf8)))
+  }
+
+  func testOptimizerKeysAreReadAndSGDDefaultsToLuongsLearningRate() throws {
+    let adam = try parse(Self.minimal)
+    XCTAssertEqual(adam.training.optimizer, .adam)
+    XCTAssertEqual(adam.training.learningRate, 0.001)
+    let sgd = try parse(
+      Self.minimal + "\ntraining:\n  optimizer: sgd\n  momentum: 0.9\n  lr_decay_start_epoch: 5\n  lr_decay_factor: 0.25\n")
+    XCTAssertEqual(sgd.training.optimizer, .sgd)
+    XCTAssertEqual(sgd.training.learningRate, 1.0, "the rate Luong et al. 2015 started SGD at")
+    XCTAssertEqual(sgd.training.momentum, 0.9)
+    XCTAssertEqual(sgd.training.lrDecayStartEpoch, 5)
+    XCTAssertEqual(sgd.training.lrDecayFactor, 0.25)
+    XCTAssertEqual(try parse(Self.minimal + "\ntraining:\n  optimizer: sgd\n  learning_rate: 0.1\n").training.learningRate, 0.1)
+    XCTAssertEqual(try ExperimentConfig(json: sgd.jsonString()), sgd)
+  }
+
+  func testOptimizerKeyErrorsNameTheKey() {
+    assertConfigError(
+      Self.minimal + "\ntraining:\n  optimizer: adagrad\n", line: 5,
+      ["training.optimizer", "unknown choice 'adagrad' (valid choices: adam, sgd)"])
+    assertConfigError(
+      Self.minimal + "\ntraining:\n  momentum: 0.9\n", line: 5,
+      ["training.momentum", "momentum applies to optimizer: sgd", "remove momentum"])
+    assertConfigError(
+      Self.minimal + "\ntraining:\n  optimizer: sgd\n  momentum: 1\n", line: 6,
+      ["training.momentum: expected a number in [0, 1), found '1'"])
+    assertConfigError(
+      Self.minimal + "\ntraining:\n  lr_decay_factor: 0\n", line: 5,
+      ["training.lr_decay_factor: expected a number in (0, 1], found '0'"])
+    assertConfigError(
+      Self.minimal + "\ntraining:\n  lr_decay_start_epoch: -1\n", line: 5,
+      ["training.lr_decay_start_epoch: expected an integer >= 0, found '-1'"])
+  }
+
+  /// Every value a shipped config writes, read by a plain YAML parser, is the value the loader
+  /// gives (as stored JSON), and the stored JSON reads back to the same config.
+  func testEveryShippedConfigLoadsTheValuesItWrites() throws {
+    func number(_ value: Any) -> Double? {
+      switch value {
+      case let v as Bool: return v ? 1 : 0
+      case let v as Int: return Double(v)
+      case let v as UInt64: return Double(v)
+      case let v as Double: return v
+      case let v as NSNumber: return v.doubleValue
+      default: return nil
+      }
+    }
+    let directory = Self.root.appendingPathComponent("configs").path
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
+    XCTAssertFalse(names.isEmpty)
+    for name in names {
+      let path = directory + "/" + name
+      let config = try ExperimentConfig.load(path: path)
+      let written = try XCTUnwrap(try Yams.load(yaml: String(contentsOfFile: path, encoding: .utf8)) as? [String: Any])
+      let loaded = try XCTUnwrap(
+        try JSONSerialization.jsonObject(with: Data(config.jsonString().utf8)) as? [String: [String: Any]])
+      for (section, keys) in written {
+        for (key, value) in keys as? [String: Any] ?? [:] {
+          let stored = try XCTUnwrap(loaded[section]?[key], "\(name): \(section).\(key)")
+          if let text = value as? String {
+            XCTAssertEqual(stored as? String, text, "\(name): \(section).\(key)")
+          } else {
+            XCTAssertEqual(number(stored), number(value), "\(name): \(section).\(key)")
+          }
+        }
+      }
+      XCTAssertEqual(try ExperimentConfig(json: config.jsonString()), config, name)
+    }
+  }
+
+  func testKeysAResumeMayChangeAreTheStoppingFilesAndLoggingOnes() {
+    XCTAssertEqual(
+      ResumeCheck.changeableKeys,
+      [
+        "training.max_steps", "training.epochs", "training.time_limit_minutes", "training.threads",
+        "training.checkpoint_dir", "training.keep_last", "training.keep_best", "training.patience", "data.test",
+      ])
+    XCTAssertFalse(ResumeCheck.isChangeable("training.optimizer"))
+    XCTAssertTrue(ResumeCheck.isChangeable("logging.probes"))
+  }
+
   func testInvalidModelCombinationPointsAtTheKeyToChange() {
     let error = assertConfigError(
       Self.minimal + "\nmodel:\n  hidden_size: 64\n  attention: dot\n", line: 6,
@@ -583,7 +697,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(editDistance("modle", "model"), 1)
     XCTAssertEqual(editDistance("", "abc"), 3)
     XCTAssertEqual(editDistance("kitten", "sitting"), 3)
-    XCTAssertEqual(closestName(to: "lerning_rate", among: TrainingKey.allCases.map(\.rawValue)), "learning_rate")
-    XCTAssertNil(closestName(to: "optimizer", among: TrainingKey.allCases.map(\.rawValue)))
+    XCTAssertEqual(closestName(to: "lerning_rate", among: TrainingConfig.fileKeys.map(\.name)), "learning_rate")
+    XCTAssertNil(closestName(to: "scheduler", among: TrainingConfig.fileKeys.map(\.name)))
   }
 }

@@ -1,11 +1,12 @@
+import AttendData
 import AttendKernels
 import AttendModel
 import XCTest
 
 @testable import AttendTraining
 
-/// Adam and gradient clipping: the arithmetic, and that splitting the work over two cores
-/// (`ParallelChunks`) changes nothing.
+/// Adam, SGD, the per-epoch decay and gradient clipping: the arithmetic, resuming from an
+/// optimizer's state, and that splitting the work over two cores (`ParallelChunks`) changes nothing.
 final class OptimizerTests: XCTestCase {
   override func setUpWithError() throws { try BLAS.load() }
 
@@ -55,6 +56,107 @@ final class OptimizerTests: XCTestCase {
     XCTAssertEqual(one.values.array, two.values.array)
     XCTAssertEqual(adamOne.m.array, adamTwo.m.array)
     XCTAssertEqual(adamOne.v.array, adamTwo.v.array)
+  }
+
+  /// Adam keeps β^t as running products; the update it replaced recomputed β^t with t
+  /// multiplications every step. The oracle below is that update, element by element: 300 steps
+  /// must agree bit for bit (the same Double products in the same order, the same Float ops).
+  func testAdamEqualsTheUpdateThatRecomputedThePowerEveryStep() {
+    let count = 53
+    let s = store(count: count, seed: 10)
+    var p = s.values.array
+    var m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+    let adam = Adam(parameterCount: count)
+    let (b1, b2, eps, lr): (Float, Float, Float, Float) = (0.9, 0.999, 1e-8, 0.003)
+    var rng = RandomGenerator(seed: 11)
+    for t in 1...300 {
+      for i in 0..<count { s.gradients[i] = (rng.nextFloat() - 0.5) * 2 }
+      adam.update(s, learningRate: lr)
+      var power1 = 1.0, power2 = 1.0
+      for _ in 0..<t {
+        power1 *= Double(b1)
+        power2 *= Double(b2)
+      }
+      let stepSize = lr / (1 - Float(power1)), invSqrtCorrection2 = 1 / (1 - Float(power2)).squareRoot()
+      for i in 0..<count {
+        let g = s.gradients[i]
+        m[i] = b1 * m[i] + (1 - b1) * g
+        v[i] = b2 * v[i] + (1 - b2) * g * g
+        p[i] = p[i] - stepSize * m[i] / (v[i].squareRoot() * invSqrtCorrection2 + eps)
+      }
+    }
+    XCTAssertEqual(s.values.array.map(\.bitPattern), p.map(\.bitPattern))
+    XCTAssertEqual(adam.m.array.map(\.bitPattern), m.map(\.bitPattern))
+    XCTAssertEqual(adam.v.array.map(\.bitPattern), v.map(\.bitPattern))
+  }
+
+  func testAdamResumedFromItsStateContinuesBitForBit() {
+    let count = 41
+    let whole = store(count: count, seed: 6), split = store(count: count, seed: 6)
+    let adam = Adam(parameterCount: count)
+    for _ in 0..<5 { adam.update(whole, learningRate: 0.01) }
+    let first = Adam(parameterCount: count)
+    for _ in 0..<3 { first.update(split, learningRate: 0.01) }
+    let resumed = Adam(parameterCount: count)
+    resumed.restore(step: first.step, buffers: Dictionary(uniqueKeysWithValues: first.stateBuffers.map { ($0.prefix, $0.buffer.array) }))
+    for _ in 0..<2 { resumed.update(split, learningRate: 0.01) }
+    XCTAssertEqual(split.values.array.map(\.bitPattern), whole.values.array.map(\.bitPattern))
+    XCTAssertEqual(resumed.checkpointState, adam.checkpointState)
+  }
+
+  func testSGDWithMomentumFollowsTheTorchUpdateOnEveryElement() {
+    let s = store(count: 37, seed: 7)
+    var (p, b) = ((0..<37).map { Double(s.values[$0]) }, [Double](repeating: 0, count: 37))
+    let sgd = SGD(parameterCount: 37, momentum: 0.9)
+    for t in 1...3 {
+      sgd.update(s, learningRate: 0.1)
+      for i in 0..<37 {
+        b[i] = 0.9 * b[i] + Double(s.gradients[i])
+        p[i] -= 0.1 * b[i]
+        XCTAssertEqual(Double(s.values[i]), p[i], accuracy: 1e-6, "step \(t), element \(i)")
+      }
+    }
+    XCTAssertEqual(sgd.step, 3)
+  }
+
+  func testPlainSGDSubtractsTheScaledGradientAndKeepsNoBuffer() {
+    let s = store(count: 20, seed: 8)
+    let before = s.values.array
+    let sgd = SGD(parameterCount: 20)
+    sgd.update(s, learningRate: 0.5)
+    for i in 0..<20 { XCTAssertEqual(s.values[i], before[i] - 0.5 * s.gradients[i]) }
+    XCTAssertTrue(sgd.stateBuffers.isEmpty)
+    XCTAssertEqual(sgd.checkpointState, OptimizerState(name: "sgd", step: 1, momentum: 0))
+  }
+
+  func testSGDOnTwoCoresUpdatesLargeStoresBitForBitAsOnOne() {
+    let count = 3 * ParallelChunks.parallelElements + 13
+    let one = store(count: count, seed: 9), two = store(count: count, seed: 9)
+    let sgdOne = SGD(parameterCount: count, momentum: 0.5), sgdTwo = SGD(parameterCount: count, momentum: 0.5)
+    for _ in 0..<2 {
+      BLAS.threads = 1
+      sgdOne.update(one, learningRate: 0.2)
+      BLAS.threads = 2
+      sgdTwo.update(two, learningRate: 0.2)
+    }
+    XCTAssertEqual(one.values.array, two.values.array)
+    XCTAssertEqual(sgdOne.velocity?.array, sgdTwo.velocity?.array)
+  }
+
+  func testEpochDecayHalvesAfterEachEpochFromTheStartEpochOnce() {
+    var training = TrainingConfig()
+    (training.lrDecayStartEpoch, training.lrDecayFactor, training.minLearningRate) = (5, 0.5, 0.1)
+    var state = TrainingState(
+      batcher: BatcherState(epoch: 0, position: 0, randomState: [0, 0, 0, 0], batches: []), randomState: [0, 0, 0, 0],
+      learningRate: 1)
+    var rates: [Double] = []
+    for completed in 0..<10 {
+      // Several steps per epoch: only the first may decay.
+      for _ in 0..<3 { _ = state.applyEpochDecays(completedEpochs: completed, training: training) }
+      rates.append(state.learningRate)
+    }
+    XCTAssertEqual(rates, [1, 1, 1, 1, 1, 0.5, 0.25, 0.125, 0.1, 0.1], "epochs 1–5 at 1.0, then halved, floored")
+    XCTAssertEqual(state.epochDecays, 5)
   }
 
   func testClippingRescalesToTheMaxNormAndReturnsTheNormBeforeIt() {

@@ -39,6 +39,42 @@ final class ResumeTests: XCTestCase {
     XCTAssertEqual(first.losses + second.losses, whole.losses, "every step's loss")
   }
 
+  /// The same with SGD, momentum and the per-epoch decay (6 steps an epoch): stopped at step 6,
+  /// when the epoch has ended but its decay is not yet applied, and resumed to 14. Parameters,
+  /// momentum buffers and the schedule equal those of one run, bit for bit.
+  func testStoppingAndResumingSGDGivesBitIdenticalParametersToOneRun() throws {
+    let x = try TinyExperiment(self)
+    func sgd(_ run: String, _ maxSteps: Int) -> ExperimentConfig {
+      var config = x.config(run: run, maxSteps: maxSteps)
+      config.training.optimizer = .sgd
+      config.training.learningRate = 0.5
+      config.training.momentum = 0.9
+      config.training.lrDecayStartEpoch = 1
+      config.training.lrDecayFactor = 0.5
+      return config
+    }
+    let whole = try silentTrainer(sgd("whole", 14)).run()
+    let first = try silentTrainer(sgd("split", 6)).run()
+    let stopped = try trainingState(first.latestCheckpoint)
+    XCTAssertEqual(stopped.batcher.epoch, 1)
+    XCTAssertEqual(stopped.epochDecays, 0, "the first epoch's decay comes before step 7")
+    let second = try silentTrainer(sgd("split", 14), resume: true).run()
+    XCTAssertEqual(second.steps, 14)
+
+    let expected = try tensorBits(whole.latestCheckpoint)
+    XCTAssertEqual(expected.count, 2 * expected.keys.filter { !$0.hasPrefix("optimizer.") }.count)
+    XCTAssertTrue(expected.keys.contains { $0.hasPrefix("optimizer.momentum_buffer.") })
+    XCTAssertEqual(try tensorBits(second.latestCheckpoint), expected, "parameters and momentum buffers")
+    var a = try trainingState(whole.latestCheckpoint)
+    var b = try trainingState(second.latestCheckpoint)
+    (a.trainingSeconds, b.trainingSeconds) = (0, 0)
+    XCTAssertEqual(b, a, "data position, random states, schedule, best metric")
+    XCTAssertEqual(a.epochDecays, 2, "decays after epochs 1 and 2")
+    XCTAssertLessThanOrEqual(a.learningRate, 0.125, "two halvings (and any plateau reductions)")
+    XCTAssertEqual(first.losses + second.losses, whole.losses, "every step's loss")
+    XCTAssertEqual(try ModelCheckpoint.readHeader(from: whole.latestCheckpoint).header.optimizer?.name, "sgd")
+  }
+
   func testResumeFallsBackToAnOlderStepFileWhenTheNewestIsDamaged() throws {
     let x = try TinyExperiment(self)
     let whole = try silentTrainer(x.config(run: "whole", maxSteps: 10)).run()
