@@ -81,7 +81,8 @@ final class DecoderOrderTests: XCTestCase {
   }
 
   /// A toy task: reverse 3–5 words of 8. Each (score, order) model trains 150 Adam steps over four
-  /// fixed batches; the mean loss of the last batches must fall well below the first ones.
+  /// fixed batches; the mean loss of the last batches must fall below a fifth of the first ones
+  /// (measured: from 2.4 to 0.01–0.14).
   func testEveryScoreFunctionTrainsInEveryOrder() {
     var data = RandomGenerator(seed: 11)
     let batches: [Batch] = (0..<4).map { _ in
@@ -104,7 +105,7 @@ final class DecoderOrderTests: XCTestCase {
       }
       let first = losses.prefix(4).reduce(0, +) / 4, last = losses.suffix(4).reduce(0, +) / 4
       print(String(format: "toy reversal, %@ in %@ order: loss %.3f → %.3f", kind.rawValue, order.rawValue, first, last))
-      XCTAssertLessThan(last, 0.5 * first, "\(kind.rawValue) in \(order.rawValue) order: \(first) → \(last)")
+      XCTAssertLessThan(last, 0.2 * first, "\(kind.rawValue) in \(order.rawValue) order: \(first) → \(last)")
     }
   }
 }
