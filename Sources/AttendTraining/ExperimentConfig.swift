@@ -129,7 +129,7 @@ public struct TrainingConfig: Equatable, Sendable {
   public var maxOutputRatio: Double = 2.0
   /// Threads for the numeric kernels: the calling thread plus `KernelThread`'s one helper, so 2
   /// splits large products, the decoder's small ones, Adam and clipping over two cores and more
-  /// than 2 acts as 2 (OpenBLAS itself always runs single-threaded; BLAS.swift says why).
+  /// than 2 acts as 2 (the product library itself always runs single-threaded; BLAS.swift says why).
   public var threads: Int = 2
   /// Directory for checkpoints; a run writes to `checkpointDir/<run_name>/`.
   public var checkpointDir: String = "checkpoints"
