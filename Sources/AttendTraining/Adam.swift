@@ -1,6 +1,7 @@
 import AttendCheckpoint
 import AttendKernels
 import AttendModel
+import Foundation
 
 /// Adam (Kingma & Ba 2015) with bias correction. Its moments share the parameter store's flat
 /// layout, so an update is one vectorised loop over all parameters.
@@ -13,10 +14,6 @@ public final class Adam: Optimizer {
   public let v: FloatBuffer
   /// Updates taken so far.
   public private(set) var step = 0
-  /// β1^step and β2^step in Double, for the bias correction: one multiplication per update
-  /// instead of `step` (the same products in the same order as multiplying out the power).
-  private var beta1Power = 1.0
-  private var beta2Power = 1.0
 
   public init(parameterCount: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
     self.beta1 = beta1
@@ -39,21 +36,16 @@ public final class Adam: Optimizer {
     m.copy(from: buffers[CheckpointTensorName.firstMomentPrefix]!)
     v.copy(from: buffers[CheckpointTensorName.secondMomentPrefix]!)
     self.step = step
-    (beta1Power, beta2Power) = (1, 1)
-    for _ in 0..<step {
-      beta1Power *= Double(beta1)
-      beta2Power *= Double(beta2)
-    }
   }
 
   /// θ ← θ − lr · m̂ / (√v̂ + ε) using the gradients in `store`. Large stores are updated in
   /// chunks on both cores (`KernelThread`); each element's arithmetic is the same either way.
   public func update(_ store: ParameterStore, learningRate: Float) {
     step += 1
-    beta1Power *= Double(beta1)
-    beta2Power *= Double(beta2)
-    let correction1 = 1 - Float(beta1Power)
-    let correction2 = 1 - Float(beta2Power)
+    // β^t from the step alone, as PyTorch's `1 - beta1 ** step`: the same work at step 10 or
+    // 2^62, and nothing carried between updates that a resume would have to rebuild.
+    let correction1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
+    let correction2 = 1 - Float(Foundation.pow(Double(beta2), Double(step)))
     var job = Update(
       b1: beta1, b2: beta2, eps: epsilon, stepSize: learningRate / correction1,
       invSqrtCorrection2: 1 / correction2.squareRoot(), p: store.values.pointer, g: store.gradients.pointer,

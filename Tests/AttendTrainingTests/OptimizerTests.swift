@@ -1,6 +1,8 @@
+import AttendCheckpoint
 import AttendData
 import AttendKernels
 import AttendModel
+import Foundation
 import XCTest
 
 @testable import AttendTraining
@@ -58,10 +60,11 @@ final class OptimizerTests: XCTestCase {
     XCTAssertEqual(adamOne.v.array, adamTwo.v.array)
   }
 
-  /// Adam keeps β^t as running products; the update it replaced recomputed β^t with t
-  /// multiplications every step. The oracle below is that update, element by element: 300 steps
-  /// must agree bit for bit (the same Double products in the same order, the same Float ops).
-  func testAdamEqualsTheUpdateThatRecomputedThePowerEveryStep() {
+  /// Adam's bias correction takes β^t from the step count alone, as PyTorch's
+  /// `1 - beta1 ** step` does (a power, never a product carried from update to update, so a
+  /// resume has nothing to rebuild). The oracle below is that update, element by element: 300
+  /// steps must agree bit for bit.
+  func testAdamFollowsTheBiasCorrectionOfPowersOfTheStepCount() {
     let count = 53
     let s = store(count: count, seed: 10)
     var p = s.values.array
@@ -72,11 +75,7 @@ final class OptimizerTests: XCTestCase {
     for t in 1...300 {
       for i in 0..<count { s.gradients[i] = (rng.nextFloat() - 0.5) * 2 }
       adam.update(s, learningRate: lr)
-      var power1 = 1.0, power2 = 1.0
-      for _ in 0..<t {
-        power1 *= Double(b1)
-        power2 *= Double(b2)
-      }
+      let power1 = pow(Double(b1), Double(t)), power2 = pow(Double(b2), Double(t))
       let stepSize = lr / (1 - Float(power1)), invSqrtCorrection2 = 1 / (1 - Float(power2)).squareRoot()
       for i in 0..<count {
         let g = s.gradients[i]
@@ -88,6 +87,32 @@ final class OptimizerTests: XCTestCase {
     XCTAssertEqual(s.values.array.map(\.bitPattern), p.map(\.bitPattern))
     XCTAssertEqual(adam.m.array.map(\.bitPattern), m.map(\.bitPattern))
     XCTAssertEqual(adam.v.array.map(\.bitPattern), v.map(\.bitPattern))
+  }
+
+  /// A forged checkpoint once said step 2^62 and resume hung: restoring multiplied β that many
+  /// times. Restoring and updating at any step now costs the same; at 2^62 β^t is 0, so the
+  /// update is the uncorrected one, lr · m / (√v + ε), checked element by element.
+  func testAdamRestoredAtAHugeStepUpdatesAtOnceWithoutBiasCorrection() {
+    let count = 37
+    let s = store(count: count, seed: 12)
+    let p = s.values.array
+    var rng = RandomGenerator(seed: 13)
+    let m0 = (0..<count).map { _ in rng.nextNormal() * 0.1 }, v0 = (0..<count).map { _ in rng.nextFloat() * 0.01 }
+    for i in 0..<count { s.gradients[i] = (rng.nextFloat() - 0.5) * 2 }
+    let adam = Adam(parameterCount: count)
+    let started = Date()
+    adam.restore(
+      step: 1 << 62,
+      buffers: [CheckpointTensorName.firstMomentPrefix: m0, CheckpointTensorName.secondMomentPrefix: v0])
+    adam.update(s, learningRate: 0.01)
+    XCTAssertLessThan(Date().timeIntervalSince(started), 1, "no work proportional to the step count")
+    XCTAssertEqual(adam.step, (1 << 62) + 1)
+    for i in 0..<count {
+      let g = s.gradients[i]
+      let m: Float = 0.9 * m0[i] + (1 - 0.9) * g
+      let v: Float = 0.999 * v0[i] + (1 - 0.999) * g * g
+      XCTAssertEqual(s.values[i].bitPattern, (p[i] - 0.01 * m / (v.squareRoot() * 1 + 1e-8)).bitPattern, "element \(i)")
+    }
   }
 
   func testAdamResumedFromItsStateContinuesBitForBit() {
