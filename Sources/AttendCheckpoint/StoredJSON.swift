@@ -81,10 +81,28 @@ public enum StoredJSON {
       let data = try JSONSerialization.data(withJSONObject: object)
       return try decoder().decode(Header.self, from: data)
     } catch let error as DecodingError {
+      if isUnnamedNumberError(error),
+        let field = unfitNumberField(
+          in: object,
+          failsOnANumber: { data in
+            do { _ = try decoder().decode(Header.self, from: data) } catch let error as DecodingError {
+              return isUnnamedNumberError(error)
+            } catch {}
+            return false
+          })
+      {
+        throw fail(field)
+      }
       throw fail(describe(error))
     } catch {
       throw fail("\(error)")
     }
+  }
+
+  /// Foundation's error for a number its field cannot hold: "not valid JSON", at no field.
+  static func isUnnamedNumberError(_ error: DecodingError) -> Bool {
+    if case .dataCorrupted(let context) = error, context.codingPath.isEmpty { return true }
+    return false
   }
 
   /// Nested objects the common header merges over defaults: none, since `model` reads the keys

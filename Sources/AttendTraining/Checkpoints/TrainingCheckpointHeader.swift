@@ -73,7 +73,9 @@ public struct TrainingCheckpointHeader: Codable, Equatable, Sendable, StoredHead
   /// Decodes a stored header; fields added after a header was written read as today's defaults
   /// (`StoredJSON.decodeHeader`).
   static func decode(_ bytes: [UInt8], path: String) throws -> TrainingCheckpointHeader {
-    try StoredJSON.decodeHeader(TrainingCheckpointHeader.self, bytes, path: path, defaults: defaultObjects)
+    let header = try StoredJSON.decodeHeader(TrainingCheckpointHeader.self, bytes, path: path, defaults: defaultObjects)
+    if let problem = header.rangeProblem() { throw CheckpointError(path: path, problem: .invalidHeader(problem)) }
+    return header
   }
 
   /// The current defaults of the header's nested objects that need merging, as JSON objects:
