@@ -4,18 +4,19 @@
   import Darwin
 #endif
 
-/// Who owns a 'running' run: this process's id and host name, and a liveness check.
-enum ProcessIdentity {
-  static let currentPID: Int32 = getpid()
+/// Who owns a 'running' run (and a run's lock, RunLock): this process's id and host name, and a
+/// liveness check.
+public enum ProcessIdentity {
+  public static let currentPID: Int32 = getpid()
 
-  static let hostName: String = {
+  public static let hostName: String = {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
     return String(cString: buffer)
   }()
 
   /// True when a process with this id exists on this host (signal 0 probes without signalling).
-  static func isAlive(_ pid: Int64) -> Bool {
+  public static func isAlive(_ pid: Int64) -> Bool {
     guard pid > 0, let id = Int32(exactly: pid) else { return false }
     if id == currentPID { return true }
     return kill(id, 0) == 0 || errno == EPERM

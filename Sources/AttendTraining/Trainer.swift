@@ -67,6 +67,8 @@ public final class Trainer {
   /// deleting them. Without it (and without `resume`) such a directory is refused.
   public var overwrite = false
   var checkpoints: CheckpointDirectory!
+  /// Held from the start of `run()` to its end: one live writer per run (RunLock).
+  var runLock: RunLock?
   /// The header of the checkpoint this run resumed from.
   var resumedFrom: TrainingCheckpointHeader?
   /// Set when the run stops between evaluations: the state checkpoints keep, from before the
@@ -82,7 +84,14 @@ public final class Trainer {
 
   public func run() throws -> TrainingSummary {
     wallStart = Date()
-    try prepare()
+    defer { runLock?.release() }
+    do {
+      try prepare()
+    } catch {
+      // A run that fails before its first checkpoint leaves no empty directory (RunLock).
+      runLock?.releaseRemovingUnusedDirectory()
+      throw error
+    }
     do {
       try trainLoop()
       if state.lastEvaluatedStep != state.step {
@@ -96,6 +105,7 @@ public final class Trainer {
       progress.finish()
       try? db.flush()
       try? db.finishRun(runID: runID, status: .failed, finalStep: state.step, bestBLEU: state.bleuAtBest)
+      runLock?.releaseRemovingUnusedDirectory()
       throw error
     }
     return TrainingSummary(

@@ -13,6 +13,13 @@ extension Trainer {
   func openRunDirectory() throws {
     let t = config.training
     runDirectory = (t.checkpointDir as NSString).appendingPathComponent(config.logging.runName)
+    if resume && !FileManager.default.fileExists(atPath: runDirectory) {
+      throw CheckpointError(
+        path: runDirectory,
+        problem: .runDirectory("holds no checkpoint to resume from; train without --resume to start the run"))
+    }
+    // Before anything in the directory changes: a second trainer of this run stops here.
+    runLock = try RunLock(directory: runDirectory)
     checkpoints = try CheckpointDirectory(path: runDirectory, keepLast: t.keepLast, keepBest: t.keepBest)
     if resume {
       guard !checkpoints.resumeCandidates().isEmpty else {
