@@ -6,6 +6,7 @@ import Foundation
 ///     step-00000400.ckpt
 ///     latest.ckpt -> step-00000400.ckpt   symbolic link to the newest
 ///     best.ckpt   -> step-00000200.ckpt   symbolic link to the best by its metric
+///     run.lock                             held by the run's live trainer (RunLock)
 ///
 /// After each new checkpoint, the pointers move (each in one atomic rename) and the step files
 /// that are neither among the `keepLast` newest nor among the `keepBest` best are deleted. The
@@ -27,6 +28,8 @@ public final class CheckpointDirectory {
   public let keepBest: Int
   /// The step files present, by step.
   public private(set) var entries: [Entry] = []
+  /// Temporary files of killed writers that opening the directory removed (`repairPointers` reports them).
+  public private(set) var removedTemporaryFiles: [String] = []
 
   public var latestPath: String { path + "/" + Self.latestName }
   public var bestPath: String { path + "/" + Self.bestName }
@@ -44,7 +47,7 @@ public final class CheckpointDirectory {
     } catch {
       throw CheckpointError(path: path, problem: .runDirectory("cannot create the directory: \(error.localizedDescription)"))
     }
-    AtomicFile.removeStaleTemporaryFiles(in: path)
+    removedTemporaryFiles = AtomicFile.removeStaleTemporaryFiles(in: path)
     for name in try contents() {
       guard let step = Self.step(ofFileName: name),
         let (header, _, _) = try? ModelCheckpoint.readHeader(from: path + "/" + name)

@@ -81,6 +81,8 @@ extension TrainingLog {
     throws
   {
     try database.transaction {
+      // One row per step: a resumed run that rewrites its last checkpoint replaces the row.
+      try statement("DELETE FROM checkpoints WHERE run_id = ? AND step = ?").execute([.integer(runID), SQLiteValue(step)])
       if isBest {
         try statement("UPDATE checkpoints SET is_best = 0 WHERE run_id = ? AND is_best = 1")
           .execute([.integer(runID)])

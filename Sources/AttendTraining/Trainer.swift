@@ -162,6 +162,7 @@ public final class Trainer {
     let continuedRun = try continueLoggedRun()
     if let continuedRun {
       runID = continuedRun
+      try reconcileLoggedCheckpoints()
     } else {
       runID = try db.startRun(
         name: cfg.logging.runName, configJSON: resolved.jsonString(), seed: Int64(bitPattern: cfg.training.seed),
@@ -332,7 +333,9 @@ public final class Trainer {
       preprocessing: data.preprocessing)
     let path = checkpoints.path(step: state.step)
     try ModelCheckpoint.saveTraining(model, optimizer: optimizer, header: header, to: path)
+    FaultInjection.reached(.stepFileRenamed)
     try checkpoints.record(step: state.step, metric: metric)
+    FaultInjection.reached(.pointersMoved)
     try db.logCheckpoint(
       runID: runID, step: state.step, path: path, bleu: lastBLEU, isBest: checkpoints.best?.step == state.step)
   }

@@ -43,6 +43,7 @@ public enum AtomicFile {
       fileOpen = false
       guard close(fd) == 0 else { throw CheckpointError.system(path, "close \(temporaryPath)") }
       try hook(.beforeRename)
+      FaultInjection.reached(.temporaryFileWritten)
       guard rename(temporaryPath, path) == 0 else {
         throw CheckpointError.system(path, "rename \(temporaryPath) to \(path)")
       }

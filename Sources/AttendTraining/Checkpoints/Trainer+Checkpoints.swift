@@ -21,6 +21,7 @@ extension Trainer {
     // Before anything in the directory changes: a second trainer of this run stops here.
     runLock = try RunLock(directory: runDirectory)
     checkpoints = try CheckpointDirectory(path: runDirectory, keepLast: t.keepLast, keepBest: t.keepBest)
+    if !overwrite { try recoverRunDirectory() }
     if resume {
       guard !checkpoints.resumeCandidates().isEmpty else {
         throw CheckpointError(
