@@ -65,9 +65,9 @@ final class CheckpointDirectoryTests: XCTestCase {
     XCTAssertEqual(try ModelCheckpoint.readHeader(from: summary.bestCheckpoint).header.metric, best.metric)
     XCTAssertEqual(try target(summary.latestCheckpoint), "step-00000011.ckpt")
     XCTAssertEqual(reopened.resumeCandidates().first, x.runDirectory("r") + "/step-00000011.ckpt")
-    // Nothing but step files and the two pointers.
+    // Nothing but step files, the two pointers and the run's lock file.
     let names = try FileManager.default.contentsOfDirectory(atPath: x.runDirectory("r"))
-    XCTAssertEqual(Set(names), Set(reopened.entries.map(\.fileName) + ["latest.ckpt", "best.ckpt"]))
+    XCTAssertEqual(Set(names), Set(reopened.entries.map(\.fileName) + ["latest.ckpt", "best.ckpt", RunLock.fileName]))
   }
 
   func testKeepCountsBelowOneAreRefusedAtConfigLoad() {
